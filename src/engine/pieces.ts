@@ -1,0 +1,110 @@
+// Turning verified assets (Cache Storage) into torrent pieces, so a visitor who
+// got an asset from the origin or the cache seeds it. A piece that straddles two
+// assets needs both; every piece is also checked against the torrent's SHA-1
+// before it is offered, so a manifest/torrent mismatch can never make us send
+// bytes another peer would reject.
+import type { Manifest, ManifestAsset } from '../shared/manifest.js'
+import { ASSET_CACHE, assetCacheKey } from '../shared/cache-keys.js'
+
+interface Placed { path: string, asset: ManifestAsset, start: number, end: number }
+
+export class PieceMap {
+  readonly total: number
+  readonly numPieces: number
+  private readonly placed: Placed[]
+
+  constructor (readonly manifest: Manifest, readonly pieceLength: number) {
+    this.placed = Object.entries(manifest.assets)
+      .map(([path, asset]) => ({ path, asset, start: asset.offset, end: asset.offset + asset.size }))
+      .sort((a, b) => a.start - b.start)
+    this.total = this.placed.length ? this.placed[this.placed.length - 1]!.end : 0
+    this.numPieces = Math.ceil(this.total / pieceLength)
+  }
+
+  pieceBounds (i: number): [number, number] {
+    return [i * this.pieceLength, Math.min(this.total, (i + 1) * this.pieceLength)]
+  }
+
+  /** Assets overlapping piece i, in order (binary search on offsets). */
+  assetsOf (i: number): Placed[] {
+    const [a, b] = this.pieceBounds(i)
+    let lo = 0
+    let hi = this.placed.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.placed[mid]!.end <= a) lo = mid + 1
+      else hi = mid
+    }
+    const out: Placed[] = []
+    for (let k = lo; k < this.placed.length && this.placed[k]!.start < b; k++) out.push(this.placed[k]!)
+    return out
+  }
+
+  /** Pieces overlapping an asset. */
+  piecesOf (asset: ManifestAsset): [number, number] {
+    return [Math.floor(asset.offset / this.pieceLength), Math.floor((asset.offset + asset.size - 1) / this.pieceLength)]
+  }
+}
+
+function hex (buf: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** Reads verified asset blobs from Cache Storage, memoised for one import pass. */
+export class CacheReader {
+  private blobs = new Map<string, Promise<Blob | null>>()
+  private cache: Promise<Cache> | null = null
+  constructor (private readonly scope: string) {}
+
+  blob (asset: ManifestAsset): Promise<Blob | null> {
+    let p = this.blobs.get(asset.integrity)
+    if (!p) {
+      this.cache ??= caches.open(ASSET_CACHE)
+      p = this.cache.then((c) => c.match(assetCacheKey(this.scope, asset.integrity)))
+        .then(async (res) => {
+          if (!res) return null
+          const b = await res.blob()
+          return b.size === asset.size ? b : null
+        })
+        .catch(() => null)
+      this.blobs.set(asset.integrity, p)
+    }
+    return p
+  }
+}
+
+/**
+ * Builds and SHA-1-checks the given pieces from cached assets. Pieces whose
+ * assets are not all cached, or that fail SHA-1, are skipped.
+ */
+export async function buildPieces (
+  map: PieceMap,
+  hashes: string[],
+  indices: Iterable<number>,
+  reader: CacheReader,
+  onPiece: (index: number, buf: Uint8Array) => void
+): Promise<number> {
+  let built = 0
+  const queue = [...indices]
+  const worker = async (): Promise<void> => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      const [a, b] = map.pieceBounds(i)
+      const parts: Blob[] = []
+      let ok = true
+      for (const p of map.assetsOf(i)) {
+        const blob = await reader.blob(p.asset)
+        if (!blob) { ok = false; break }
+        parts.push(blob.slice(Math.max(a, p.start) - p.start, Math.min(b, p.end) - p.start))
+      }
+      if (!ok) continue
+      const buf = new Uint8Array(await new Blob(parts).arrayBuffer())
+      if (buf.length !== b - a) continue
+      if (hex(await crypto.subtle.digest('SHA-1', buf)) !== hashes[i]) continue
+      onPiece(i, buf)
+      built++
+    }
+  }
+  // A few reads in flight keep Cache Storage busy without flooding it.
+  await Promise.all([worker(), worker(), worker(), worker()])
+  return built
+}

@@ -1,0 +1,10 @@
+// Cache Storage layout shared by the SW (writes) and the engine (reads to seed).
+
+/** Verified assets, content-addressed by integrity, so releases share unchanged bytes. */
+export const ASSET_CACHE = 'swarmcdn-assets-v1'
+/** Manifests by infohash, so a page keeps its release across SW restarts. */
+export const META_CACHE = 'swarmcdn-meta-v1'
+
+export function assetCacheKey (scope: string, integrity: string): string {
+  return new URL(`__swarmcdn/blob/${encodeURIComponent(integrity)}`, scope).href
+}

@@ -1,0 +1,45 @@
+// Service-worker configuration and named deadlines.
+
+declare const self: ServiceWorkerGlobalScope
+
+const params = new URL(self.location.href).searchParams
+
+/** Manifest URL, from the loader's `data-manifest` (passed as ?manifest=). */
+export const MANIFEST_URL = new URL(params.get('manifest') ?? 'swarmcdn.json', self.registration.scope).href
+
+export { ASSET_CACHE, META_CACHE } from '../src/shared/cache-keys.js'
+
+/**
+ * How long a fetch waits for a leader tab to (re)attach its port after the SW
+ * restarted. The leader answers from memory, so a live one replies in a few ms.
+ */
+export const LEADER_ATTACH_MS = 150
+
+/**
+ * The engine answers `get` from memory (yes with a stream, or no), waiting at
+ * most ENGINE_BITFIELD_WAIT_MS (250 ms) for a fresh wire's bitfield. Silence
+ * past this means the leader is gone or frozen.
+ */
+export const LEADER_ANSWER_MS = 600
+
+/**
+ * First verified unit from a peer. The engine only says yes when a connected
+ * wire already holds the pieces; measured peer delivery is ~12 MB/s, so a
+ * 256 KiB block takes ~20 ms — 1.5 s is generous yet bounds a lying peer.
+ */
+export const FIRST_BYTE_MS = 1500
+
+/** No progress from a peer for this long → the rest comes from origin by Range. */
+export const STALL_MS = 2000
+
+/** Assets up to this size are buffered to cache after a full verified delivery. */
+export const CACHE_MAX_BYTES = 128 * 1024 * 1024
+
+/** Verified-cache entries are pruned once no open page's release references them. */
+export const PRUNE_DELAY_MS = 5_000
+
+export function scopePath (url: URL): string | null {
+  const scope = new URL(self.registration.scope)
+  if (url.origin !== scope.origin) return null
+  return url.pathname
+}

@@ -1,0 +1,275 @@
+// One place owns delivery of a manifest asset: verified cache → peers (through
+// the leader tab, verified unit by unit) → origin. Nothing unverified from a
+// peer ever reaches the page, the cache or the engine.
+import type { Manifest, ManifestAsset } from '../src/shared/manifest.js'
+import { sha256Base64 } from '../src/shared/integrity.js'
+import type { FallbackReason, Source } from '../src/shared/protocol.js'
+import { interpretRange } from '../src/shared/range.js'
+import { CACHE_MAX_BYTES, FIRST_BYTE_MS, STALL_MS } from './config.js'
+import { debug } from './debug.js'
+import { notifyHave, requestFromLeader } from './leader.js'
+import { assetResponse, withSource, type Span } from './responses.js'
+import { countBytes, countRejected, countRequest, recordDelivery } from './stats.js'
+import { cachedBlob, storeVerified } from './store.js'
+
+/** Longest the SW stays alive for an origin body the page stopped reading. */
+const ORIGIN_KEEPALIVE_MS = 60_000
+
+export interface DeliveryContext {
+  event: FetchEvent
+  request: Request
+  manifest: Manifest
+  path: string
+  asset: ManifestAsset
+}
+
+/** Verification units: per-block hashes for large assets, the whole asset otherwise. */
+interface Units { unit: number, hashes: string[] }
+
+function unitsOf (asset: ManifestAsset): Units {
+  if (asset.blocks && asset.blockSize) return { unit: asset.blockSize, hashes: asset.blocks }
+  return { unit: asset.size, hashes: [asset.integrity.slice('sha256-'.length)] }
+}
+
+export async function deliver (ctx: DeliveryContext): Promise<Response> {
+  const { request, asset } = ctx
+  const range = interpretRange(asset.size, request.headers.get('range'))
+  // The origin knows best how to say 416; we only add the source header.
+  if (range.kind === 'unsatisfiable') return fromOrigin(ctx, false)
+  const partial = range.kind === 'partial'
+  const span: Span = range.kind === 'partial' ? { start: range.start, end: range.end + 1 } : { start: 0, end: asset.size }
+
+  const blob = await cachedBlob(asset)
+  if (blob) {
+    const body = partial ? blob.slice(span.start, span.end) : blob
+    countRequest('cache')
+    countBytes('cache', span.end - span.start)
+    recordDelivery(ctx.path, { source: 'cache', bytes: span.end - span.start, at: Date.now() }, ctx.event.clientId || ctx.event.resultingClientId)
+    return assetResponse(asset, 'cache', body, span, partial)
+  }
+
+  const peer = await fromPeers(ctx, span, partial)
+  if (peer instanceof Response) return peer
+  return fromOrigin(ctx, partial, peer)
+}
+
+function clientOf (ctx: DeliveryContext): string | null {
+  return ctx.event.clientId || ctx.event.resultingClientId || null
+}
+
+function cacheable (res: Response): boolean {
+  const cc = (res.headers.get('Cache-Control') ?? '').toLowerCase()
+  if (/\b(no-store|private)\b/.test(cc)) return false
+  const vary = (res.headers.get('Vary') ?? '').toLowerCase()
+  if (/(^|,)\s*(\*|cookie|authorization)\s*(,|$)/.test(vary)) return false
+  return true
+}
+
+/** Reads exactly `n` bytes from a reader, each read bounded by a deadline. */
+class ExactReader {
+  private leftover: Uint8Array | null = null
+  constructor (private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  async read (n: number, firstMs: number, stallMs: number): Promise<Uint8Array<ArrayBuffer> | 'timeout' | 'short'> {
+    const out = new Uint8Array(n)
+    let got = 0
+    if (this.leftover) {
+      const take = Math.min(n, this.leftover.length)
+      out.set(this.leftover.subarray(0, take), 0)
+      got = take
+      this.leftover = take < this.leftover.length ? this.leftover.subarray(take) : null
+    }
+    let deadline = got === 0 ? firstMs : stallMs
+    while (got < n) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), deadline) })
+      const r = await Promise.race([this.reader.read(), timeout])
+      clearTimeout(timer)
+      if (r === 'timeout') return 'timeout'
+      if (r.done) return 'short'
+      const chunk = r.value
+      const take = Math.min(n - got, chunk.length)
+      out.set(chunk.subarray(0, take), got)
+      got += take
+      if (take < chunk.length) this.leftover = chunk.subarray(take)
+      deadline = stallMs
+    }
+    return out
+  }
+
+  cancel (): void { this.reader.cancel().catch(() => {}) }
+}
+
+/** Origin bytes [from, to) of the asset as a reader, by Range (a 200 is skipped forward). */
+async function originReader (url: string, from: number, to: number): Promise<ExactReader> {
+  const res = await fetch(url, { headers: { Range: `bytes=${from}-${to - 1}` }, credentials: 'same-origin' })
+  if (!res.body || (res.status !== 206 && res.status !== 200)) throw new Error(`origin answered ${res.status}`)
+  const r = new ExactReader(res.body.getReader())
+  if (res.status === 200 && from > 0) {
+    const skipped = await r.read(from, STALL_MS * 5, STALL_MS * 5)
+    if (!(skipped instanceof Uint8Array)) throw new Error('origin body ended early')
+  }
+  return r
+}
+
+/**
+ * Tries the swarm. Resolves to a Response once the first unit arrived and
+ * verified, or to the reason we go to origin instead. After the first unit the
+ * response streams; a later failure switches to origin Range requests for the
+ * rest, so the page never sees an error for what the origin can serve.
+ */
+async function fromPeers (ctx: DeliveryContext, span: Span, partial: boolean): Promise<Response | FallbackReason> {
+  const { asset, manifest, path } = ctx
+  const { unit, hashes } = unitsOf(asset)
+  const u0 = Math.floor(span.start / unit)
+  const u1 = Math.floor((span.end - 1) / unit)
+  const fetchStart = u0 * unit
+  const fetchEnd = Math.min(asset.size, (u1 + 1) * unit)
+
+  const got = await requestFromLeader(path, fetchStart, fetchEnd, manifest.infoHash)
+  if (typeof got === 'string') return got
+  let reader = new ExactReader(got.stream.getReader())
+  let source: Source = 'peer'
+  let tainted = false // origin bytes that did not match the manifest
+  const verified: Uint8Array[] = []
+  const keepForCache = fetchStart === 0 && fetchEnd === asset.size && asset.size <= CACHE_MAX_BYTES
+
+  const unitRange = (u: number): [number, number] => [u * unit, Math.min(asset.size, (u + 1) * unit)]
+
+  // Reads unit u from the current source; on a peer failure switches to origin.
+  const readUnit = async (u: number, first: boolean): Promise<Uint8Array<ArrayBuffer> | FallbackReason> => {
+    const [a, b] = unitRange(u)
+    if (source === 'peer') {
+      const r = await reader.read(b - a, first ? FIRST_BYTE_MS : STALL_MS, STALL_MS)
+      if (r instanceof Uint8Array) {
+        if (await sha256Base64(r) === hashes[u]) return r
+        countRejected(r.length)
+        debug('peer bytes failed SHA-256', path, u)
+        reader.cancel()
+        got.cancel()
+        if (first) return 'peer-hash-mismatch'
+      } else {
+        reader.cancel()
+        got.cancel()
+        if (first) return r === 'timeout' ? 'first-byte-timeout' : 'peer-length-mismatch'
+        debug('peer stalled, switching to origin', path, u, r)
+      }
+      source = 'origin'
+      reader = await originReader(ctx.request.url, a, fetchEnd)
+    }
+    const r = await reader.read(b - a, STALL_MS * 5, STALL_MS * 5)
+    if (!(r instanceof Uint8Array)) throw new Error(`origin ${r} at unit ${u}`)
+    if (await sha256Base64(r) !== hashes[u]) tainted = true // deploy in progress: the origin is the truth, but not cached
+    return r
+  }
+
+  const first = await readUnit(u0, true)
+  if (typeof first === 'string') return first
+
+  const clientId = clientOf(ctx)
+  let delivered = 0
+  let peerBytes = 0
+  const emit = (u: number, bytes: Uint8Array, from: Source, c: ReadableStreamDefaultController<Uint8Array>): void => {
+    const [a] = unitRange(u)
+    const lo = Math.max(span.start, a) - a
+    const hi = Math.min(span.end, a + bytes.length) - a
+    const slice = bytes.subarray(lo, hi)
+    if (keepForCache) verified.push(bytes)
+    countBytes(from, slice.length)
+    if (from === 'peer') peerBytes += slice.length
+    delivered += slice.length
+    c.enqueue(slice)
+  }
+
+  let next = u0 + 1
+  let finish!: () => void
+  const done = new Promise<void>((resolve) => { finish = resolve })
+  countRequest('peer')
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => { emit(u0, first as Uint8Array, 'peer', c) },
+    pull: async (c) => {
+      try {
+        if (next > u1) {
+          c.close()
+          reader.cancel()
+          if (keepForCache && !tainted) {
+            const blob = new Blob(verified as BlobPart[])
+            if (await storeVerified(asset, blob)) notifyHave(path, manifest.infoHash)
+          }
+          finish()
+          return
+        }
+        const u = next++
+        const bytes = await readUnit(u, false)
+        if (typeof bytes === 'string') throw new Error(bytes)
+        emit(u, bytes, source, c)
+      } catch (err) {
+        debug('delivery failed mid-stream', path, err)
+        c.error(err)
+        finish()
+      }
+    },
+    cancel: () => { reader.cancel(); got.cancel(); finish() }
+  })
+  ctx.event.waitUntil(done.then(() => {
+    recordDelivery(path, { source: peerBytes > 0 ? 'peer' : 'origin', bytes: delivered, at: Date.now() }, clientId)
+  }))
+  return assetResponse(asset, 'peer', body, span, partial)
+}
+
+/** The origin, as the browser would have fetched it, counted and (when whole and matching) kept. */
+async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: FallbackReason): Promise<Response> {
+  const { asset, path, request, manifest } = ctx
+  const res = await fetch(request)
+  countRequest('origin')
+  const clientId = clientOf(ctx)
+  if (!res.body) {
+    recordDelivery(path, { source: 'origin', bytes: 0, at: Date.now(), ...(reason ? { reason } : {}) }, clientId)
+    return withSource(res, 'origin')
+  }
+  const keep = !partial && res.status === 200 && cacheable(res) && asset.size <= CACHE_MAX_BYTES
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  let finish!: () => void
+  const done = new Promise<void>((resolve) => { finish = resolve })
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform: (chunk, c) => {
+      bytes += chunk.length
+      countBytes('origin', chunk.length)
+      if (keep) chunks.push(chunk)
+      c.enqueue(chunk)
+    },
+    flush: () => { finish() }
+  })
+  // A page that stops reading never flushes the stream: bound the wait.
+  const settled = Promise.race([done, new Promise<void>((resolve) => setTimeout(resolve, ORIGIN_KEEPALIVE_MS))])
+  ctx.event.waitUntil(settled.then(async () => {
+    recordDelivery(path, { source: 'origin', bytes, at: Date.now(), ...(reason ? { reason } : {}) }, clientId)
+    if (!keep || bytes !== asset.size) return
+    const blob = new Blob(chunks as BlobPart[])
+    // Origin bytes that do not match the manifest (a deploy in progress) went
+    // to the page as the origin sent them, but are neither cached nor seeded.
+    if (`sha256-${await sha256Base64(await blob.arrayBuffer())}` !== asset.integrity) {
+      debug('origin bytes do not match the manifest; not kept', path)
+      return
+    }
+    if (await storeVerified(asset, blob)) notifyHave(path, manifest.infoHash)
+  }))
+  const body = res.body.pipeThrough(counter)
+  return withSource(res, 'origin', body)
+}
+
+/**
+ * Keeps an asset the page loaded before the SW controlled it: read from the
+ * HTTP cache only (never a new origin request), verify, store.
+ */
+export async function adopt (asset: ManifestAsset, url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { cache: 'only-if-cached', mode: 'same-origin', credentials: 'same-origin' })
+    if (res.status !== 200 || !cacheable(res)) return false
+    const buf = await res.arrayBuffer()
+    if (buf.byteLength !== asset.size) return false
+    if (`sha256-${await sha256Base64(buf)}` !== asset.integrity) return false
+    return await storeVerified(asset, new Blob([buf]))
+  } catch { return false }
+}

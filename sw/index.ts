@@ -1,0 +1,94 @@
+// swarmcdn service worker. Browsers allow no RTCPeerConnection here
+// (w3c/ServiceWorker#670), so peers are reached through the leader tab.
+import type { PageToSw, SwStats } from '../src/shared/protocol.js'
+import { PRUNE_DELAY_MS, scopePath } from './config.js'
+import { debug } from './debug.js'
+import { adopt } from './deliver.js'
+import { asset } from './handlers/asset.js'
+import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
+import { navigation } from './handlers/navigation.js'
+import type { Handler } from './handlers/types.js'
+import { attachLeader, hasLeader, notifyHave } from './leader.js'
+import { currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
+import { loadStats, snapshot } from './stats.js'
+import { dropAll, hasCached } from './store.js'
+
+declare const self: ServiceWorkerGlobalScope
+
+/** In priority order; the kill switch first. None matching → no respondWith. */
+const handlers: Handler[] = [killSwitch, navigation, asset]
+
+async function kill (): Promise<void> {
+  if (isKilled()) return
+  markKilled()
+  debug('kill switch: unregistering')
+  try { await dropAll() } catch { /* ignore */ }
+  await self.registration.unregister()
+}
+setKillHandler(kill)
+
+// Start loading state now so the first fetch after an SW restart finds it.
+void init()
+void loadStats()
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(self.skipWaiting())
+})
+
+self.addEventListener('activate', (event) => {
+  // claim() so the first page of a first visit is controlled from now on: its
+  // later requests and its engine can use the swarm.
+  event.waitUntil(init().then(() => self.clients.claim()).then(() => schedulePrune()))
+})
+
+self.addEventListener('fetch', (event) => {
+  for (const h of handlers) {
+    if (h.canHandle(event)) { h.handle(event); return }
+  }
+})
+
+let pruneTimer: ReturnType<typeof setTimeout> | null = null
+function schedulePrune (): void {
+  if (pruneTimer) return
+  pruneTimer = setTimeout(() => { pruneTimer = null; void prune() }, PRUNE_DELAY_MS)
+}
+
+self.addEventListener('message', (event) => {
+  const msg = event.data as PageToSw | undefined
+  if (!msg || typeof msg !== 'object' || !('type' in msg)) return
+  switch (msg.type) {
+    case 'swarmcdn:leader':
+      attachLeader(msg.port, msg.infoHash)
+      break
+    case 'swarmcdn:stats':
+      event.waitUntil(snapshot().then(({ counters, assets }) => {
+        const m = currentManifest()
+        const stats: SwStats = { ...counters, assets, infoHash: m?.infoHash ?? null, manifestError: currentError(), leader: hasLeader() }
+        msg.reply.postMessage(stats)
+      }))
+      break
+    case 'swarmcdn:manifest':
+      event.waitUntil(init().then(() => { msg.reply.postMessage(isKilled() ? null : currentManifest()) }))
+      break
+    case 'swarmcdn:adopt':
+      event.waitUntil(adoptAll(msg.paths))
+      break
+    case 'swarmcdn:disable':
+      event.waitUntil(kill())
+      break
+  }
+})
+
+async function adoptAll (paths: string[]): Promise<void> {
+  await init()
+  const m = currentManifest()
+  if (!m) return
+  for (const p of paths) {
+    const url = new URL(p, self.registration.scope)
+    const path = scopePath(url)
+    const entry = path !== null ? m.assets[path] : undefined
+    if (!path || !entry || await hasCached(entry)) continue
+    if (await adopt(entry, url.href)) notifyHave(path, m.infoHash)
+  }
+  schedulePrune()
+}

@@ -1,0 +1,54 @@
+// The verified cache: content-addressed by SRI integrity, so a byte range can
+// only ever be served for the hash it was verified against.
+import type { ManifestAsset } from '../src/shared/manifest.js'
+import { ASSET_CACHE, assetCacheKey } from '../src/shared/cache-keys.js'
+import { debug } from './debug.js'
+
+declare const self: ServiceWorkerGlobalScope
+
+function keyFor (integrity: string): string {
+  return assetCacheKey(self.registration.scope, integrity)
+}
+
+export async function cachedBlob (asset: ManifestAsset): Promise<Blob | null> {
+  try {
+    const cache = await caches.open(ASSET_CACHE)
+    const res = await cache.match(keyFor(asset.integrity))
+    if (!res) return null
+    const blob = await res.blob()
+    // A wiped or truncated entry is not trusted: its size must be the manifest's.
+    if (blob.size !== asset.size) { await cache.delete(keyFor(asset.integrity)); return null }
+    return blob
+  } catch (err) {
+    debug('cache read failed', err)
+    return null
+  }
+}
+
+export async function hasCached (asset: ManifestAsset): Promise<boolean> {
+  try {
+    const cache = await caches.open(ASSET_CACHE)
+    return (await cache.match(keyFor(asset.integrity))) !== undefined
+  } catch { return false }
+}
+
+/** Stores bytes already verified against `asset.integrity`. Quota errors are caught. */
+export async function storeVerified (asset: ManifestAsset, body: Blob): Promise<boolean> {
+  try {
+    const cache = await caches.open(ASSET_CACHE)
+    await cache.put(keyFor(asset.integrity), new Response(body, {
+      headers: { 'Content-Type': asset.type, 'Content-Length': String(asset.size) }
+    }))
+    return true
+  } catch (err) {
+    // QuotaExceededError and friends: the visitor keeps being served, we just do not keep it.
+    debug('cache put failed', err)
+    return false
+  }
+}
+
+export async function dropAll (): Promise<void> {
+  for (const name of await caches.keys()) {
+    if (name.startsWith('swarmcdn-')) await caches.delete(name)
+  }
+}
