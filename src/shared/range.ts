@@ -18,6 +18,11 @@ export type RangeResult =
 export function interpretRange (size: number, header: string | null | undefined): RangeResult {
   if (header == null || header === '') return { kind: 'full' }
   if (size === 0) return /^\s*bytes=/i.test(header) ? { kind: 'unsatisfiable' } : { kind: 'full' }
+  // RFC 9110 §14.1.1: a byte-range-spec whose last-pos is below its first-pos
+  // makes the whole header invalid, and an invalid Range is ignored (200).
+  for (const m of header.matchAll(/(\d+)\s*-\s*(\d+)/g)) {
+    if (Number(m[2]) < Number(m[1])) return { kind: 'full' }
+  }
   const r = rangeParser(size, header, { combine: true })
   if (r === -2) return { kind: 'full' }
   if (r === -1) return { kind: 'unsatisfiable' }

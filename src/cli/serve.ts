@@ -1,0 +1,46 @@
+// `swarmcdn serve <dir>`: origin + tracker + stats + metrics on one port.
+import { Command, Option } from 'commander'
+import { startServer } from '../server/index.js'
+import { parsePort } from '../server/listen.js'
+import { collect, parseNonNegative, stopOnSignals } from './run-until-signal.js'
+
+interface ServeFlags {
+  port: number
+  host: string
+  allow: string[]
+  allowStatsReset?: boolean
+  latencyMs?: number
+  bandwidth?: number
+}
+
+export function registerServe (program: Command): void {
+  program
+    .command('serve')
+    .description('serve a published site folder: static files with Range/ETag, the WebSocket tracker at /announce, stats at /swarmcdn/stats, metrics at /metrics')
+    .argument('<dir>', 'site folder (the one `swarmcdn publish` wrote into)')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
+    .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
+    .option('--allow <infohash>', 'also admit this infohash on the tracker (repeatable)', collect, [])
+    .option('--allow-stats-reset', 'enable POST /swarmcdn/stats/reset (for benchmarks)')
+    // Benchmark knobs (a "far origin"), kept out of --help.
+    .addOption(new Option('--latency-ms <ms>', 'delay each static response by this many ms').argParser(parseNonNegative).hideHelp())
+    .addOption(new Option('--bandwidth <bytesPerSec>', 'pace each static response to this many bytes/s').argParser(parseNonNegative).hideHelp())
+    .action(async (dir: string, flags: ServeFlags) => {
+      const running = await startServer({
+        dir,
+        port: flags.port,
+        host: flags.host,
+        allow: flags.allow,
+        resetStats: flags.allowStatsReset === true,
+        ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}),
+        ...(flags.bandwidth !== undefined ? { bandwidthBytesPerSec: flags.bandwidth } : {})
+      })
+      // First line is a contract: tests and benches parse it for the port.
+      console.log(`swarmcdn: serving ${dir} at ${running.url}`)
+      console.log(`swarmcdn: tracker ${running.trackerUrl}`)
+      console.log(`swarmcdn: stats   ${running.statsUrl}`)
+      console.log(`swarmcdn: metrics ${running.metricsUrl}`)
+      if (flags.allowStatsReset === true) console.log(`swarmcdn: stats reset POST ${running.statsUrl}/reset`)
+      stopOnSignals(() => running.close())
+    })
+}

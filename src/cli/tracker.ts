@@ -1,0 +1,35 @@
+// `swarmcdn tracker`: the WebSocket tracker alone.
+import type { Command } from 'commander'
+import { startTracker } from '../server/index.js'
+import { parsePort } from '../server/listen.js'
+import { collect, stopOnSignals } from './run-until-signal.js'
+
+interface TrackerFlags {
+  port: number
+  host: string
+  allow: string[]
+  dir?: string
+}
+
+export function registerTracker (program: Command): void {
+  program
+    .command('tracker')
+    .description('run the WebSocket tracker alone at ws://HOST:PORT/announce (stats at /stats, metrics at /metrics)')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 8000)
+    .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
+    .option('--allow <infohash>', 'admit only this infohash (repeatable); without --allow or --dir every infohash is admitted', collect, [])
+    .option('--dir <dir>', 'admit the releases published in this site folder (follows its swarmcdn.json)')
+    .action(async (flags: TrackerFlags) => {
+      const running = await startTracker({
+        port: flags.port,
+        host: flags.host,
+        allow: flags.allow,
+        ...(flags.dir !== undefined ? { dir: flags.dir } : {})
+      })
+      console.log(`swarmcdn: tracker at ${running.url}`)
+      console.log(`swarmcdn: stats   ${running.statsUrl}`)
+      console.log(`swarmcdn: metrics ${running.metricsUrl}`)
+      if (running.open) console.error('swarmcdn: warning: no --allow or --dir: every infohash is admitted')
+      stopOnSignals(() => running.close())
+    })
+}

@@ -1,0 +1,48 @@
+// Types for the part of bittorrent-tracker@11 (server side only) that we use.
+// The package ships no types; this mirrors node_modules/bittorrent-tracker/server.js.
+declare module 'bittorrent-tracker/server' {
+  import type { EventEmitter } from 'node:events'
+  import type { ServerOptions, WebSocket, WebSocketServer } from 'ws'
+
+  /** `cb(null)` admits the announce; `cb(err)` refuses it with `err.message` as failure reason. */
+  export type TrackerFilter = (infoHash: string, params: Record<string, unknown>, cb: (err: Error | null) => void) => void
+
+  export interface TrackerServerOptions {
+    /** Announce interval in ms; WebSocket clients are told a fifth of it. */
+    interval?: number
+    trustProxy?: boolean
+    http?: boolean
+    udp?: boolean
+    ws?: boolean | ServerOptions
+    stats?: boolean
+    filter?: TrackerFilter
+    peersCacheLength?: number
+    peersCacheTtl?: number
+  }
+
+  export interface TrackerSwarm {
+    infoHash: string
+    complete: number
+    incomplete: number
+    /** An `lru` cache keyed by peer id (hex). */
+    peers: { length: number, keys: string[] }
+  }
+
+  /** The fields the server adds to each WebSocket it adopts. */
+  export interface TrackerSocket extends WebSocket {
+    peerId?: string | null
+    infoHashes?: string[] | null
+    onMessageBound?: ((data: unknown) => void) | null
+  }
+
+  export default class Server extends EventEmitter {
+    static Swarm: new (infoHash: string, server: Server) => TrackerSwarm
+    constructor (opts?: TrackerServerOptions)
+    intervalMs: number
+    ws: WebSocketServer | null
+    torrents: Record<string, TrackerSwarm>
+    destroyed: boolean
+    onWebSocketConnection (socket: WebSocket, opts?: { trustProxy?: boolean }): void
+    close (cb?: (err?: Error | null) => void): void
+  }
+}

@@ -1,0 +1,185 @@
+// `swarmcdn serve`: static origin + WebSocket tracker + stats + metrics on one port.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import { realpath, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { MANIFEST_FILE } from '../shared/manifest.js'
+import { createStaticHandler } from './static.js'
+import { OriginCounters, type StatsJson } from './stats.js'
+import { createMetrics } from './metrics.js'
+import { ReleaseWatcher } from './release.js'
+import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
+import { admitter, parseInfoHashes } from './allow-list.js'
+import { listen, stopServer } from './listen.js'
+import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, setCors, formatOrigin } from './http-util.js'
+
+export const STATS_PATH = '/swarmcdn/stats'
+export const STATS_RESET_PATH = '/swarmcdn/stats/reset'
+export const METRICS_PATH = '/metrics'
+
+export interface ServerOptions {
+  /** Site folder to serve (usually the one `swarmcdn publish` wrote into). */
+  dir: string
+  /** Default 8080; 0 picks a free port (see RunningServer.port). */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Expose `POST /swarmcdn/stats/reset` (benchmarks). Off by default. */
+  resetStats?: boolean
+  /** Infohashes (40 hex) the tracker admits besides the published releases. */
+  allow?: string[]
+  /** Bench knob: delay every static response's first byte by this many ms. */
+  latencyMs?: number
+  /** Bench knob: pace every static response body to this many bytes/s (each response separately). */
+  bandwidthBytesPerSec?: number
+  /** No warnings on stderr. */
+  quiet?: boolean
+}
+
+export interface RunningServer {
+  /** `http://host:port/` */
+  url: string
+  port: number
+  host: string
+  /** `ws://host:port/announce` */
+  trackerUrl: string
+  statsUrl: string
+  metricsUrl: string
+  /** The same JSON as GET /swarmcdn/stats. */
+  stats: () => StatsJson
+  /** Zeroes the origin and tracker counters of stats() (not the Prometheus counters, which only grow). */
+  resetStats: () => void
+  /** Stops accepting, closes tracker sockets and keep-alive connections. Idempotent. */
+  close: () => Promise<void>
+}
+
+async function checkDir (dir: string): Promise<string> {
+  const root = resolve(dir)
+  let isDir: boolean
+  try {
+    isDir = (await stat(root)).isDirectory()
+  } catch {
+    throw new Error(`${dir}: no such directory`)
+  }
+  if (!isDir) throw new Error(`${dir} is not a directory`)
+  return root
+}
+
+export async function startServer (opts: ServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1'
+  const root = await checkDir(opts.dir)
+  const realRoot = await realpath(root)
+  const allow = parseInfoHashes(opts.allow ?? [])
+  const warn = opts.quiet === true ? () => {} : (msg: string) => { console.error(`swarmcdn: warning: ${msg}`) }
+
+  const release = new ReleaseWatcher(join(root, MANIFEST_FILE), warn)
+  await release.refresh()
+  const counters = new OriginCounters()
+  const startedAt = new Date()
+
+  // The gauges read the tracker lazily, at scrape time.
+  const metrics = createMetrics(() => tracker.stats())
+  const tracker = mountTracker({
+    admits: admitter({ release, allow }),
+    onAnnounce: () => { metrics.trackerAnnounces.inc() },
+    onReject: (reason) => { metrics.trackerRejected.inc({ reason }) }
+  })
+
+  const handleStatic = createStaticHandler({
+    root,
+    realRoot,
+    typeFor: (path) => release.assetType(path),
+    ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+    ...(opts.bandwidthBytesPerSec !== undefined ? { bandwidthBytesPerSec: opts.bandwidthBytesPerSec } : {}),
+    hooks: {
+      request: (path) => { counters.recordRequest(path); metrics.originRequests.inc() },
+      notFound: () => { counters.recordNotFound(); metrics.originRequests.inc() },
+      badRequest: () => { counters.recordBadRequest(); metrics.originRequests.inc() },
+      bytes: (path, n) => {
+        counters.recordBytes(path, n)
+        metrics.originBytes.inc(n)
+        if (release.isAsset(path)) metrics.originAssetBytes.inc({ asset: path }, n)
+      }
+    }
+  })
+
+  const stats = (): StatsJson => ({
+    origin: counters.toJSON(),
+    tracker: tracker.stats(),
+    release: release.summary(),
+    startedAt: startedAt.toISOString(),
+    uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000)
+  })
+  const resetStats = (): void => {
+    counters.reset()
+    tracker.resetCounters()
+  }
+
+  async function route (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = rawPathname(req)
+    if (path === null) return sendText(res, 400, 'Bad Request')
+    const method = req.method ?? 'GET'
+    // Service endpoints: not origin asset traffic, never counted as such.
+    if (path === STATS_PATH) {
+      if (method === 'OPTIONS') return sendPreflight(res)
+      if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res)
+      await release.refresh()
+      return sendJson(res, 200, stats())
+    }
+    if (path === STATS_RESET_PATH && opts.resetStats === true) {
+      if (method !== 'POST') return sendMethodNotAllowed(res, 'POST')
+      resetStats()
+      setCors(res)
+      res.writeHead(204, { 'Cache-Control': 'no-store' })
+      res.end()
+      return
+    }
+    if (path === METRICS_PATH) {
+      if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD')
+      const body = Buffer.from(await metrics.registry.metrics(), 'utf8')
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': String(body.length), 'Cache-Control': 'no-store' })
+      res.end(method === 'HEAD' ? undefined : body)
+      return
+    }
+    if (path === ANNOUNCE_PATH) {
+      return sendText(res, 426, 'Upgrade Required: the tracker speaks WebSocket', { Upgrade: 'websocket', Connection: 'Upgrade' })
+    }
+    return handleStatic(req, res, path)
+  }
+
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      console.error(`swarmcdn: ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`)
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error')
+      else res.destroy()
+    })
+  })
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    if (rawPathname(req) === ANNOUNCE_PATH) tracker.handleUpgrade(req, socket, head)
+    else tracker.refuseUpgrade(socket, 404, 'bad_path')
+  })
+
+  let port: number
+  try {
+    port = await listen(server, opts.port ?? 8080, host)
+  } catch (err) {
+    await tracker.close()
+    throw err
+  }
+
+  let closing: Promise<void> | null = null
+  const base = formatOrigin('http', host, port)
+  return {
+    url: `${base}/`,
+    port,
+    host,
+    trackerUrl: `${formatOrigin('ws', host, port)}${ANNOUNCE_PATH}`,
+    statsUrl: `${base}${STATS_PATH}`,
+    metricsUrl: `${base}${METRICS_PATH}`,
+    stats,
+    resetStats,
+    close: () => {
+      closing ??= Promise.all([tracker.close(), stopServer(server)]).then(() => {})
+      return closing
+    }
+  }
+}

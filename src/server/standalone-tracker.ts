@@ -1,0 +1,105 @@
+// `swarmcdn tracker`: the WebSocket tracker alone, for sites whose static files
+// are served elsewhere.
+import http from 'node:http'
+import { join, resolve } from 'node:path'
+import { MANIFEST_FILE } from '../shared/manifest.js'
+import { createMetrics } from './metrics.js'
+import { ReleaseWatcher } from './release.js'
+import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
+import { admitter, parseInfoHashes } from './allow-list.js'
+import { listen, stopServer } from './listen.js'
+import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, formatOrigin } from './http-util.js'
+import type { TrackerStatsJson } from './stats.js'
+import { METRICS_PATH } from './origin.js'
+
+export const TRACKER_STATS_PATH = '/stats'
+
+export interface TrackerOptions {
+  /** Default 8000; 0 picks a free port. */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Admit only these infohashes (40 hex), plus the releases of `dir` if given. */
+  allow?: string[]
+  /** A published site folder whose swarmcdn.json (current and previous release) is admitted. */
+  dir?: string
+  quiet?: boolean
+}
+
+export interface RunningTracker {
+  /** `ws://host:port/announce` */
+  url: string
+  port: number
+  host: string
+  statsUrl: string
+  metricsUrl: string
+  /** Admits every infohash (no --allow and no --dir given). */
+  open: boolean
+  stats: () => TrackerStatsJson
+  close: () => Promise<void>
+}
+
+export async function startTracker (opts: TrackerOptions = {}): Promise<RunningTracker> {
+  const host = opts.host ?? '127.0.0.1'
+  const allow = parseInfoHashes(opts.allow ?? [])
+  const warn = opts.quiet === true ? () => {} : (msg: string) => { console.error(`swarmcdn: warning: ${msg}`) }
+  let release: ReleaseWatcher | undefined
+  if (opts.dir !== undefined) {
+    release = new ReleaseWatcher(join(resolve(opts.dir), MANIFEST_FILE), warn)
+    await release.refresh()
+  }
+  const allowAll = allow.length === 0 && release === undefined
+  const metrics = createMetrics(() => tracker.stats())
+  const tracker = mountTracker({
+    admits: admitter({ allow, allowAll, ...(release ? { release } : {}) }),
+    onAnnounce: () => { metrics.trackerAnnounces.inc() },
+    onReject: (reason) => { metrics.trackerRejected.inc({ reason }) }
+  })
+
+  const server = http.createServer((req, res) => {
+    const path = rawPathname(req)
+    const method = req.method ?? 'GET'
+    if (path === TRACKER_STATS_PATH) {
+      if (method === 'OPTIONS') return sendPreflight(res)
+      if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res)
+      return sendJson(res, 200, tracker.stats())
+    }
+    if (path === METRICS_PATH && (method === 'GET' || method === 'HEAD')) {
+      metrics.registry.metrics().then((text) => {
+        const body = Buffer.from(text, 'utf8')
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': String(body.length), 'Cache-Control': 'no-store' })
+        res.end(method === 'HEAD' ? undefined : body)
+      }, () => { sendText(res, 500, 'Internal Server Error') })
+      return
+    }
+    if (path === ANNOUNCE_PATH) return sendText(res, 426, 'Upgrade Required: the tracker speaks WebSocket', { Upgrade: 'websocket', Connection: 'Upgrade' })
+    sendText(res, 404, 'Not Found')
+  })
+  server.on('upgrade', (req, socket, head: Buffer) => {
+    if (rawPathname(req) === ANNOUNCE_PATH) tracker.handleUpgrade(req, socket, head)
+    else tracker.refuseUpgrade(socket, 404, 'bad_path')
+  })
+
+  let port: number
+  try {
+    port = await listen(server, opts.port ?? 8000, host)
+  } catch (err) {
+    await tracker.close()
+    throw err
+  }
+  let closing: Promise<void> | null = null
+  const base = formatOrigin('http', host, port)
+  return {
+    url: `${formatOrigin('ws', host, port)}${ANNOUNCE_PATH}`,
+    port,
+    host,
+    statsUrl: `${base}${TRACKER_STATS_PATH}`,
+    metricsUrl: `${base}${METRICS_PATH}`,
+    open: allowAll,
+    stats: () => tracker.stats(),
+    close: () => {
+      closing ??= Promise.all([tracker.close(), stopServer(server)]).then(() => {})
+      return closing
+    }
+  }
+}

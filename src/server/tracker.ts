@@ -1,0 +1,273 @@
+// The WebSocket tracker (bittorrent-tracker's server, WebSocket only) mounted
+// on an existing HTTP server at /announce, with the protections a public
+// signaling endpoint needs: an infohash allow-list, a message size cap, a
+// connection cap, a per-connection message rate limit, input validation, and
+// dead-connection reaping.
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { RawData, WebSocket } from 'ws'
+import TrackerServer, { type TrackerSocket } from 'bittorrent-tracker/server'
+import { debug } from './debug.js'
+import type { TrackerStatsJson } from './stats.js'
+
+const log = debug('tracker')
+
+/** Path the WebSocket tracker answers on (the manifest's default tracker). */
+export const ANNOUNCE_PATH = '/announce'
+
+/**
+ * Largest message accepted. Measured: a Chromium announce as WebTorrent sends
+ * it (5 offers, trickle off so every ICE candidate is inside each SDP, no STUN)
+ * is 4.4 KB, each SDP ~0.7 KB with two mDNS host candidates. With STUN and
+ * TURN candidates on a multi-homed machine an SDP reaches 2-3 KB, so an
+ * announce stays under ~16 KB; 64 KiB leaves room and still bounds memory per
+ * message. Larger messages close the connection (ws code 1009).
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024
+
+/** Concurrent tracker connections; each costs a socket and a few KB. */
+export const MAX_CONNECTIONS = 10_000
+
+/**
+ * Per-connection token bucket. A peer announces on start, every 2 minutes, on
+ * completion, and answers each offer relayed to it; each announce relays at
+ * most 5 offers (WebTorrent's cap), so even a flash crowd keeps an honest peer
+ * far under 50 messages/s. Beyond the burst, the connection is dropped.
+ */
+export const MESSAGES_PER_SECOND = 50
+export const MESSAGE_BURST = 100
+
+/** bittorrent-tracker's own cap on peers returned per announce (common.MAX_ANNOUNCE_PEERS). */
+const MAX_OFFERS = 82
+
+/** Swarms held at once (only matters when every infohash is admitted). */
+export const MAX_SWARMS = 10_000
+
+/** Ping interval; a connection that missed a whole interval without pong is dead. */
+const HEARTBEAT_MS = 30_000
+
+export type RejectReason =
+  | 'unknown_infohash'
+  | 'too_many_swarms'
+  | 'invalid_message'
+  | 'oversized'
+  | 'rate_limited'
+  | 'too_many_connections'
+  | 'bad_path'
+
+export interface TrackerOptions {
+  /** Whether an infohash (40 lowercase hex) may have a swarm here. */
+  admits: (infoHash: string) => boolean | Promise<boolean>
+  /** Called for every admitted announce message. */
+  onAnnounce?: () => void
+  /** Called for every refusal. */
+  onReject?: (reason: RejectReason) => void
+  maxPayload?: number
+  maxConnections?: number
+}
+
+export interface MountedTracker {
+  /** Takes an HTTP upgrade for ANNOUNCE_PATH (callers route by path first). */
+  handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** Refuses an upgrade for another path. */
+  refuseUpgrade: (socket: Duplex, status: number, reason: RejectReason) => void
+  stats: () => TrackerStatsJson
+  resetCounters: () => void
+  close: () => Promise<void>
+}
+
+export const UNKNOWN_INFOHASH_REASON = 'swarmcdn: unknown info_hash (this tracker only admits releases published on this origin)'
+
+interface Conn {
+  tokens: number
+  refilledAt: number
+  alive: boolean
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' }
+
+function isRecord (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * Shape checks bittorrent-tracker does not do and would crash on (for
+ * example `offers: [null]` throws inside a process.nextTick callback when the
+ * offer is relayed). Returns a failure reason, or null when acceptable.
+ */
+export function validateTrackerMessage (msg: unknown): string | null {
+  if (!isRecord(msg)) return 'message must be a JSON object'
+  if (msg.action !== 'announce' && msg.action !== 'scrape') return 'action must be announce or scrape'
+  if (msg.offers !== undefined) {
+    if (!Array.isArray(msg.offers)) return 'offers must be an array'
+    if (msg.offers.length > MAX_OFFERS) return `at most ${MAX_OFFERS} offers`
+    for (const o of msg.offers) {
+      if (!isRecord(o) || typeof o.offer_id !== 'string' || !isRecord(o.offer)) return 'each offer needs offer_id and offer'
+    }
+  }
+  if (msg.answer !== undefined) {
+    if (!isRecord(msg.answer) || typeof msg.offer_id !== 'string') return 'answer must be an object with offer_id'
+  }
+  return null
+}
+
+export function mountTracker (opts: TrackerOptions): MountedTracker {
+  const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS
+  const conns = new Map<WebSocket, Conn>()
+  let announces = 0
+  let rejected: Partial<Record<RejectReason, number>> = {}
+  const reject = (reason: RejectReason): void => {
+    rejected[reason] = (rejected[reason] ?? 0) + 1
+    opts.onReject?.(reason)
+  }
+
+  const server = new TrackerServer({
+    http: false,
+    udp: false,
+    stats: false,
+    ws: { noServer: true, maxPayload: opts.maxPayload ?? MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false },
+    filter: (infoHash, _params, cb) => {
+      Promise.resolve(opts.admits(infoHash)).then((ok) => {
+        if (!ok) {
+          reject('unknown_infohash')
+          return cb(new Error(UNKNOWN_INFOHASH_REASON))
+        }
+        if (!Object.hasOwn(server.torrents, infoHash)) {
+          if (activeSwarms() >= MAX_SWARMS) {
+            reject('too_many_swarms')
+            return cb(new Error('swarmcdn: tracker is full (too many swarms)'))
+          }
+          // Create the swarm now, synchronously: bittorrent-tracker's own
+          // get-then-create spans two ticks, and two first announces racing
+          // through it each create a swarm, the second replacing the first and
+          // losing its peer.
+          server.torrents[infoHash] = new TrackerServer.Swarm(infoHash, server)
+        }
+        announces++
+        opts.onAnnounce?.()
+        cb(null)
+      }, (err: unknown) => {
+        cb(err instanceof Error ? err : new Error(String(err)))
+      })
+    }
+  })
+  // A client's bad data is a warning, never a crash.
+  server.on('warning', (err: unknown) => { log('warning', err instanceof Error ? err.message : err) })
+  server.on('error', (err: unknown) => { log('error', err instanceof Error ? err.message : err) })
+  const wss = server.ws!
+
+  function activeSwarms (): number {
+    let n = 0
+    for (const s of Object.values(server.torrents)) if (s.peers.length > 0) n++
+    return n
+  }
+
+  function takeToken (c: Conn): boolean {
+    const now = Date.now()
+    c.tokens = Math.min(MESSAGE_BURST, c.tokens + ((now - c.refilledAt) / 1000) * MESSAGES_PER_SECOND)
+    c.refilledAt = now
+    if (c.tokens < 1) return false
+    c.tokens -= 1
+    return true
+  }
+
+  function adopt (ws: TrackerSocket, req: IncomingMessage): void {
+    const conn: Conn = { tokens: MESSAGE_BURST, refilledAt: Date.now(), alive: true }
+    conns.set(ws, conn)
+    ws.on('close', () => { conns.delete(ws) })
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') reject('oversized')
+      log('socket error', err.message)
+    })
+    ws.on('pong', () => { conn.alive = true })
+    // bittorrent-tracker adopts the socket (and adds its own message listener)...
+    wss.emit('connection', ws, req)
+    // ...which we put behind our checks.
+    const inner = ws.onMessageBound
+    if (typeof inner !== 'function') return
+    ws.off('message', inner)
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (!takeToken(conn)) {
+        reject('rate_limited')
+        ws.terminate()
+        return
+      }
+      const text = isBinary ? null : rawToString(data)
+      let msg: unknown
+      try {
+        if (text === null) throw new Error('binary frame')
+        msg = JSON.parse(text)
+      } catch {
+        reject('invalid_message')
+        ws.send(JSON.stringify({ 'failure reason': 'swarmcdn: message is not JSON text' }))
+        return
+      }
+      const problem = validateTrackerMessage(msg)
+      if (problem !== null) {
+        reject('invalid_message')
+        ws.send(JSON.stringify({ 'failure reason': `swarmcdn: ${problem}` }))
+        return
+      }
+      // Cleared by bittorrent-tracker when it is done with the socket.
+      ws.onMessageBound?.(text)
+    })
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const [ws, c] of conns) {
+      if (!c.alive) {
+        ws.terminate()
+        continue
+      }
+      c.alive = false
+      ws.ping()
+    }
+    // Drop empty swarms so an allow-all tracker does not keep every infohash ever seen.
+    for (const [h, s] of Object.entries(server.torrents)) if (s.peers.length === 0) delete server.torrents[h]
+  }, HEARTBEAT_MS)
+  heartbeat.unref()
+
+  function refuseUpgrade (socket: Duplex, status: number, reason: RejectReason): void {
+    reject(reason)
+    socket.on('error', () => {})
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => { socket.destroy() })
+  }
+
+  return {
+    handleUpgrade (req, socket, head) {
+      if (server.destroyed) return refuseUpgrade(socket, 503, 'too_many_connections')
+      if (conns.size >= maxConnections) return refuseUpgrade(socket, 503, 'too_many_connections')
+      wss.handleUpgrade(req, socket, head, (ws) => { adopt(ws as TrackerSocket, req) })
+    },
+    refuseUpgrade,
+    stats () {
+      let peers = 0
+      let swarms = 0
+      for (const s of Object.values(server.torrents)) {
+        peers += s.peers.length
+        if (s.peers.length > 0) swarms++
+      }
+      return { peers, swarms, connections: conns.size, announces, rejected: { ...rejected } }
+    },
+    resetCounters () {
+      announces = 0
+      rejected = {}
+    },
+    close () {
+      clearInterval(heartbeat)
+      for (const ws of conns.keys()) ws.terminate()
+      conns.clear()
+      return new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    }
+  }
+}
+
+function rawToString (data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8')
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return Buffer.from(data).toString('utf8')
+}
