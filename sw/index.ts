@@ -22,6 +22,8 @@ async function kill (): Promise<void> {
   if (isKilled()) return
   markKilled()
   debug('kill switch: unregistering')
+  // Open pages stop their engines now; their next navigation is uncontrolled.
+  for (const c of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) c.postMessage({ type: 'swarmcdn:killed' })
   try { await dropAll() } catch { /* ignore */ }
   await self.registration.unregister()
 }
@@ -38,7 +40,8 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   // claim() so the first page of a first visit is controlled from now on: its
   // later requests and its engine can use the swarm.
-  event.waitUntil(init().then(() => self.clients.claim()).then(() => schedulePrune()))
+  // A site that flipped the kill switch is never claimed.
+  event.waitUntil(init().then(async () => { if (!isKilled()) { await self.clients.claim(); schedulePrune() } }))
 })
 
 self.addEventListener('fetch', (event) => {
@@ -63,7 +66,7 @@ self.addEventListener('message', (event) => {
     case 'swarmcdn:stats':
       event.waitUntil(snapshot().then(({ counters, assets }) => {
         const m = currentManifest()
-        const stats: SwStats = { ...counters, assets, infoHash: m?.infoHash ?? null, manifestError: currentError(), leader: hasLeader() }
+        const stats: SwStats = { ...counters, assets, infoHash: m?.infoHash ?? null, manifestError: currentError(), killed: isKilled(), leader: hasLeader() }
         msg.reply.postMessage(stats)
       }))
       break

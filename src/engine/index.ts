@@ -114,11 +114,14 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
   debug('joined', torrent.infoHash, 'trackers', announce)
 
   const map = new PieceMap(manifest, torrent.pieceLength)
+  // Torrent files map to manifest assets by byte offset: exact whatever the
+  // file names and their URL encoding are.
+  const byOffset = new Map<number, TorrentFile>()
+  for (const f of torrent.files) byOffset.set(f.offset, f)
   const files = new Map<string, TorrentFile>()
-  for (const f of torrent.files) {
-    // torrent paths are "<name>/<segments…>"; manifest keys are URL paths.
-    const rel = f.path.split('/').slice(1).join('/')
-    files.set(new URL('/' + rel, 'http://x').pathname, f)
+  for (const [path, a] of Object.entries(manifest.assets)) {
+    const f = byOffset.get(a.offset)
+    if (f && f.length === a.size) files.set(path, f)
   }
 
   let firstPeerAt: number | null = null

@@ -11,6 +11,12 @@ const debug = makeDebug('page')
 const LEADER_LOCK = 'swarmcdn-leader'
 const OPTOUT_KEY = 'swarmcdn:optout'
 const CONSENT_KEY = 'swarmcdn:consent'
+/** The site's kill switch fired: re-check the manifest before registering again. */
+const KILLED_KEY = 'swarmcdn:killed'
+/** The visitor called disable(): no service worker until optIn(). */
+const DISABLED_KEY = 'swarmcdn:disabled'
+/** How long a first visit waits for the new SW to take control. */
+const CLAIM_TIMEOUT_MS = 10_000
 /** stats() never waits longer than this on the SW. */
 const STATS_TIMEOUT_MS = 1000
 
@@ -82,7 +88,24 @@ class Swarmcdn extends EventTarget {
     navigator.serviceWorker.addEventListener('message', (e) => {
       const msg = e.data as { type?: string, path?: string, delivery?: AssetDelivery } | null
       if (msg?.type === 'swarmcdn:delivery') this.emit('delivery', { path: msg.path, ...msg.delivery })
+      if (msg?.type === 'swarmcdn:killed') {
+        store(KILLED_KEY, '1')
+        void this.stopEngine().then(() => this.emit('disabled'))
+      }
     })
+    if (load(DISABLED_KEY) === '1') { debug('disabled by this visitor'); return false }
+    if (load(KILLED_KEY) === '1') {
+      // Registering again would let the SW claim this page before it saw the
+      // flag; ask the manifest first (one conditional request, only here).
+      if (await this.siteDisabled()) { debug('disabled by the site (kill switch)'); return false }
+      store(KILLED_KEY, null)
+    }
+    // register() on an unregistering registration revives it (SW spec,
+    // "Register" clears the uninstalling flag): ask the controlling SW first.
+    if (navigator.serviceWorker.controller && (await this.swStats())?.killed) {
+      store(KILLED_KEY, '1')
+      return false
+    }
     try {
       const url = new URL(this.options.sw)
       url.searchParams.set('manifest', this.options.manifest)
@@ -95,11 +118,25 @@ class Swarmcdn extends EventTarget {
       return false
     }
     if (!navigator.serviceWorker.controller) {
-      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }))
+      // claim() follows activation within milliseconds; an SW that never claims
+      // (kill switch, install failure) must not leave `ready` pending forever.
+      const claimed = await Promise.race([
+        new Promise<boolean>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), { once: true })),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CLAIM_TIMEOUT_MS))
+      ])
+      if (!claimed) return false
     }
     this.emit('ready')
     this.whenIdle(() => { void this.maybeStartEngine() })
     return true
+  }
+
+  private async siteDisabled (): Promise<boolean> {
+    try {
+      const res = await fetch(this.options.manifest, { cache: 'no-cache' })
+      if (!res.ok) return true
+      return (await res.json() as { disabled?: unknown }).disabled === true
+    } catch { return true }
   }
 
   /** After the load event and an idle slot: the engine never competes with the page's critical loading. */
@@ -222,13 +259,18 @@ class Swarmcdn extends EventTarget {
   async optIn (): Promise<void> {
     store(OPTOUT_KEY, null)
     store(CONSENT_KEY, '1')
+    const wasDisabled = load(DISABLED_KEY) === '1'
+    store(DISABLED_KEY, null)
     this.emit('optin')
-    if (await this.ready) await this.maybeStartEngine()
+    // After disable() the SW is gone: register it again (takes effect for this page via claim()).
+    const ready = wasDisabled ? await this.init() : await this.ready
+    if (ready) await this.maybeStartEngine()
   }
 
   /** Turns swarmcdn off for this visitor: P2P stops, caches are dropped, the SW unregisters. */
   async disable (): Promise<void> {
     store(OPTOUT_KEY, '1')
+    store(DISABLED_KEY, '1')
     await this.stopEngine()
     navigator.serviceWorker?.controller?.postMessage({ type: 'swarmcdn:disable' })
     try { await this.registration?.unregister() } catch { /* already gone */ }

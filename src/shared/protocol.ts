@@ -42,6 +42,8 @@ export interface AssetDelivery {
 export interface SwStats extends Counters {
   infoHash: string | null
   manifestError: string | null
+  /** The kill switch fired in this SW: it is unregistering. */
+  killed: boolean
   leader: boolean
   assets: Record<string, AssetDelivery>
 }
@@ -77,6 +79,8 @@ export type SwToPage =
   | { type: 'swarmcdn:need-leader' }
   | { type: 'swarmcdn:delivery', path: string, delivery: AssetDelivery }
   | { type: 'swarmcdn:release', infoHash: string | null }
+  /** The kill switch fired: stop P2P now. */
+  | { type: 'swarmcdn:killed' }
 
 // ── over the leader port: SW → engine ─────────────────────────────────────
 export type SwToEngine =
