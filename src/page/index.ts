@@ -57,7 +57,7 @@ class Swarmcdn extends EventTarget {
   /** Resolves true once this page is controlled by the swarmcdn SW, false if it never will be. */
   readonly ready: Promise<boolean>
   private engineStatus: EngineStatus | null = null
-  private engine: { stop: () => Promise<void> } | null = null
+  private engine: { stop: () => Promise<void>, status: () => EngineStatus } | null = null
   private releaseLock: (() => void) | null = null
   private starting = false
   private isLeader = false
@@ -227,6 +227,8 @@ class Swarmcdn extends EventTarget {
 
   async stats (): Promise<SwarmcdnStats> {
     const sw = this.supported() ? await this.swStats() : null
+    // The leader reads its engine now; other tabs see its last broadcast (≤ 1 s old).
+    if (this.engine) this.engineStatus = this.engine.status()
     const e = this.engineStatus?.running ? this.engineStatus : null
     return {
       bytesFromPeers: sw?.bytesFromPeers ?? 0,
