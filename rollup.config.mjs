@@ -53,5 +53,12 @@ export default [
     ],
     plugins: [ts('src/cli/tsconfig.json')],
     onwarn
+  },
+  {
+    // The demo site's live dashboard (chart.js bundled in); not part of the package.
+    input: 'demo-site-src/dashboard.ts',
+    output: { file: 'demo-site/dashboard.js', format: 'iife', sourcemap: false },
+    plugins: browserPlugins('demo-site-src/tsconfig.json'),
+    onwarn
   }
 ]

@@ -10,12 +10,6 @@ export const MANIFEST_URL = new URL(params.get('manifest') ?? 'swarmcdn.json', s
 export { ASSET_CACHE, META_CACHE } from '../src/shared/cache-keys.js'
 
 /**
- * How long a fetch waits for a leader tab to (re)attach its port after the SW
- * restarted. The leader answers from memory, so a live one replies in a few ms.
- */
-export const LEADER_ATTACH_MS = 150
-
-/**
  * The engine answers `get` from memory (yes with a stream, or no), waiting at
  * most ENGINE_BITFIELD_WAIT_MS (250 ms) for a fresh wire's bitfield. Silence
  * past this means the leader is gone or frozen.

@@ -8,10 +8,11 @@ import { asset } from './handlers/asset.js'
 import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
 import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'
-import { attachLeader, hasLeader, notifyHave } from './leader.js'
+import { attachLeader, hasLeader, notifyHave, notifyStored, setPrefetchHandler } from './leader.js'
 import { currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
-import { loadStats, snapshot } from './stats.js'
-import { dropAll, hasCached } from './store.js'
+import { countPrefetched, countRejected, loadStats, snapshot } from './stats.js'
+import { dropAll, hasCached, storeVerified } from './store.js'
+import { sha256Base64 } from '../src/shared/integrity.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -61,7 +62,7 @@ self.addEventListener('message', (event) => {
   if (!msg || typeof msg !== 'object' || !('type' in msg)) return
   switch (msg.type) {
     case 'swarmcdn:leader':
-      attachLeader(msg.port, msg.infoHash)
+      attachLeader(msg.port, msg.infoHash, event.source && 'id' in event.source ? event.source.id : null)
       break
     case 'swarmcdn:stats':
       event.waitUntil(snapshot().then(({ counters, assets }) => {
@@ -80,6 +81,25 @@ self.addEventListener('message', (event) => {
       event.waitUntil(kill())
       break
   }
+})
+
+// Bytes the engine prefetched from peers: verified here like every other
+// peer byte before they are stored; a mismatch is thrown away and counted.
+setPrefetchHandler((path, infoHash, data) => {
+  void (async () => {
+    const m = currentManifest()
+    const entry = m?.infoHash === infoHash ? m.assets[path] : undefined
+    let ok = false
+    if (entry && data.byteLength === entry.size) {
+      if (`sha256-${await sha256Base64(data)}` === entry.integrity) {
+        ok = (await hasCached(entry)) || await storeVerified(entry, new Blob([data]))
+        if (ok) countPrefetched(entry.size)
+      } else {
+        countRejected(data.byteLength)
+      }
+    }
+    notifyStored(path, ok)
+  })()
 })
 
 async function adoptAll (paths: string[]): Promise<void> {

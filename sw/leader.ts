@@ -2,7 +2,7 @@
 // deadlines, and nothing that can wait forever (webtorrent's own worker-server
 // is the counter-example: a request there waits on a page that never answers).
 import type { EngineToSw, FallbackReason, SwToEngine } from '../src/shared/protocol.js'
-import { LEADER_ANSWER_MS, LEADER_ATTACH_MS } from './config.js'
+import { LEADER_ANSWER_MS } from './config.js'
 import { debug } from './debug.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -15,25 +15,24 @@ interface Pending {
 
 let port: MessagePort | null = null
 let leaderHash: string | null = null
+/** The leader's window: a navigation or a closed tab ends it without a word on the port. */
+let leaderClient: string | null = null
 let nextId = 1
 const pending = new Map<number, Pending>()
-let attachWaiters: Array<() => void> = []
 let onPrefetched: ((path: string, infoHash: string, data: ArrayBuffer) => void) | null = null
 
 export function setPrefetchHandler (fn: (path: string, infoHash: string, data: ArrayBuffer) => void): void { onPrefetched = fn }
 
 export function hasLeader (): boolean { return port !== null }
 
-export function attachLeader (p: MessagePort, infoHash: string): void {
+export function attachLeader (p: MessagePort, infoHash: string, clientId: string | null): void {
   if (port && port !== p) port.close()
   port = p
   leaderHash = infoHash
+  leaderClient = clientId
   debug('leader attached', infoHash)
   p.onmessage = (e: MessageEvent<EngineToSw>) => onEngineMessage(e.data)
   p.start()
-  const waiters = attachWaiters
-  attachWaiters = []
-  for (const w of waiters) w()
 }
 
 function dropLeader (): void {
@@ -41,12 +40,14 @@ function dropLeader (): void {
   port.close()
   port = null
   leaderHash = null
+  leaderClient = null
   for (const [id, p] of pending) { p.settle('leader-timeout'); p.chunks?.error(new Error('leader gone')); pending.delete(id) }
 }
 
 function onEngineMessage (msg: EngineToSw): void {
   if (msg.t === 'prefetched') { onPrefetched?.(msg.path, msg.infoHash, msg.data); return }
   if (msg.t === 'pong') return
+  if (msg.t === 'bye') { dropLeader(); return }
   const p = pending.get(msg.id)
   if (!p) return
   switch (msg.t) {
@@ -82,16 +83,19 @@ function post (msg: SwToEngine, transfer: Transferable[] = []): void {
   port?.postMessage(msg, transfer)
 }
 
-/** Asks open windows for the leader; resolves when one attached or after the deadline. */
-async function summonLeader (): Promise<boolean> {
+/**
+ * Whether a live leader is attached. Without one, open windows are asked to
+ * attach (after an SW restart the leader is alive but we forgot its port), but
+ * this request does not wait for that: it goes to the origin at once.
+ */
+async function liveLeader (): Promise<boolean> {
+  if (port && leaderClient) {
+    // The leader's page navigated away or closed: never post into the void.
+    if (!(await self.clients.get(leaderClient))) dropLeader()
+  }
   if (port) return true
-  const attached = new Promise<void>((resolve) => attachWaiters.push(resolve))
-  const clients = await self.clients.matchAll({ type: 'window' })
-  if (clients.length === 0) return false
-  for (const c of clients) c.postMessage({ type: 'swarmcdn:need-leader' })
-  const timer = new Promise<void>((resolve) => setTimeout(resolve, LEADER_ATTACH_MS))
-  await Promise.race([attached, timer])
-  return port !== null
+  for (const c of await self.clients.matchAll({ type: 'window' })) c.postMessage({ type: 'swarmcdn:need-leader' })
+  return false
 }
 
 /**
@@ -99,7 +103,7 @@ async function summonLeader (): Promise<boolean> {
  * exactly those bytes (unverified: the caller verifies) or a reason to go to origin.
  */
 export async function requestFromLeader (path: string, start: number, end: number, infoHash: string): Promise<{ stream: ReadableStream<Uint8Array>, cancel: () => void } | FallbackReason> {
-  if (!(await summonLeader())) return 'no-leader'
+  if (!(await liveLeader())) return 'no-leader'
   if (leaderHash !== infoHash) return 'release-mismatch'
   const id = nextId++
   const answer = new Promise<ReadableStream<Uint8Array> | FallbackReason>((resolve) => {

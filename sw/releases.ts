@@ -3,7 +3,7 @@
 // releases; a new release reaches the next navigation.
 import { get, set } from 'idb-keyval'
 import { parseManifest, type Manifest } from '../src/shared/manifest.js'
-import { ASSET_CACHE, MANIFEST_URL, META_CACHE } from './config.js'
+import { ASSET_CACHE, MANIFEST_URL, META_CACHE, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -117,6 +117,18 @@ export async function bindNavigation (clientId: string): Promise<void> {
     saveBindings()
   }
   await refresh()
+  schedulePrune()
+}
+
+let pruneTimer: ReturnType<typeof setTimeout> | null = null
+/**
+ * A navigation is when the set of open pages and the current release change:
+ * without a prune here, an old release's bytes stayed in Cache Storage (and
+ * seeded) for as long as the SW lived, after its last page had closed.
+ */
+function schedulePrune (): void {
+  if (pruneTimer) return
+  pruneTimer = setTimeout(() => { pruneTimer = null; void prune() }, PRUNE_DELAY_MS)
 }
 
 /**

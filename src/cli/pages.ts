@@ -3,6 +3,7 @@
 // can prefetch the next page's assets from peers.
 import { readFileSync } from 'node:fs'
 import type { ManifestPage } from '../shared/manifest.js'
+import { pageKey } from '../shared/pages.js'
 import { cssRefs } from './css.js'
 import { tokenize } from './html.js'
 import type { TreeFile } from './walk.js'
@@ -18,20 +19,7 @@ const MAX_IMPORT_DEPTH = 8
 
 const LINK_ASSET_RELS = new Set(['stylesheet', 'preload', 'modulepreload', 'icon', 'apple-touch-icon'])
 
-const INDEX_FILE = /^index\.html?$/i
-
-/**
- * Canonical page key. Rule: an index page is keyed by its folder with a
- * trailing slash (`/index.html` → `/`, `/docs/index.htm` → `/docs/`), since
- * that is the URL people link to and servers answer; every other page is
- * keyed by its own URL path (`/page2.html`). The runtime maps a location the
- * same way: a pathname ending in `/` is looked up as is, and
- * `/dir/index.html` is looked up as `/dir/`.
- */
-export function pageKey (urlPath: string): string {
-  const slash = urlPath.lastIndexOf('/')
-  return INDEX_FILE.test(urlPath.slice(slash + 1)) ? urlPath.slice(0, slash + 1) : urlPath
-}
+export { pageKey } from '../shared/pages.js'
 
 /** Parses `srcset` candidates (HTML "parse a srcset attribute", URLs only). */
 export function srcsetUrls (srcset: string): string[] {

@@ -8,6 +8,8 @@ import { makeDebug, setDebug } from '../shared/debug.js'
 import { Bans } from './bans.js'
 import { MemoryStore } from './memory-store.js'
 import { buildPieces, CacheReader, PieceMap } from './pieces.js'
+import { startPrefetch } from './prefetch.js'
+import { endRead } from './file-read.js'
 
 const debug = makeDebug('engine')
 
@@ -21,6 +23,13 @@ const ENGINE_BITFIELD_WAIT_MS = 250
 const FRESH_WIRE_MS = 1500
 /** How often every tab hears the engine's status. */
 const STATUS_INTERVAL_MS = 1000
+/**
+ * Messages on a MessagePort do not keep a service worker alive (Chromium stops
+ * it after ~30 s without events); a message to the SW itself does.
+ */
+const SW_HEARTBEAT_MS = 10_000
+/** The SW answers a prefetch store within this time or it counts as failed. */
+const STORE_ANSWER_MS = 10_000
 
 export interface EngineOptions {
   manifestUrl: string
@@ -30,6 +39,8 @@ export interface EngineOptions {
   uploadLimit: number
   /** Total bytes this page may upload; Infinity = unlimited. */
   uploadBudget: number
+  /** Bytes a visit (this tab's session) may prefetch from peers for linked pages. */
+  prefetchBudget: number
   debug: boolean
   onStatus: (s: EngineStatus) => void
 }
@@ -112,6 +123,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     throw new Error(`torrent infohash ${torrent.infoHash} does not match the manifest's ${manifest.infoHash}`)
   }
   debug('joined', torrent.infoHash, 'trackers', announce)
+  const readyAt = Date.now()
 
   const map = new PieceMap(manifest, torrent.pieceLength)
   // Torrent files map to manifest assets by byte offset: exact whatever the
@@ -200,6 +212,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
 
   let port: MessagePort | null = null
   const send = (msg: EngineToSw, transfer: Transferable[] = []): void => { port?.postMessage(msg, transfer) }
+  const storeWaiters = new Map<string, (ok: boolean) => void>()
 
   const onGet = async (id: number, path: string, start: number, end: number, infoHash: string): Promise<void> => {
     const no = (reason: FallbackReason): void => send({ t: 'no', id, reason })
@@ -211,7 +224,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     if (!(await waitForHolders(p0, p1))) return no('no-peer-has-it')
     const it = file[Symbol.asyncIterator]({ start, end: end - 1 })
     let closed = false
-    const stop = (): void => { if (!closed) { closed = true; active.delete(id); it.destroy() } }
+    const stop = (): void => { if (!closed) { closed = true; active.delete(id); endRead(it) } }
     active.set(id, { destroy: stop })
     const stream = new ReadableStream<Uint8Array>({
       pull: async (c) => {
@@ -249,7 +262,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
       case 'cancel': active.get(msg.id)?.destroy(); break
       case 'have': if (msg.infoHash === torrent.infoHash) void importAsset(msg.path); break
       case 'ping': send({ t: 'pong', n: msg.n }); break
-      case 'stored': break
+      case 'stored': storeWaiters.get(msg.path)?.(msg.ok); storeWaiters.delete(msg.path); break
     }
   }
 
@@ -270,6 +283,33 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
   navigator.serviceWorker.addEventListener('message', onSwMessage)
   navigator.serviceWorker.addEventListener('controllerchange', attach)
 
+  // ── prefetch for the next pages ─────────────────────────────────────────
+  const swarmChange = (ms: number): Promise<void> => new Promise((resolve) => {
+    const done = (): void => { clearTimeout(t); torrent.removeListener('wire', done); resolve() }
+    const t = setTimeout(done, ms)
+    torrent.on('wire', done)
+  })
+  const prefetch = startPrefetch({
+    manifest,
+    scope: opts.scope,
+    files,
+    budget: opts.prefetchBudget,
+    peersHold: (asset) => holds(...pieceSpan(torrent.pieceLength, asset.offset, asset.offset + asset.size)),
+    store: (path, data) => new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => { storeWaiters.delete(path); resolve(false) }, STORE_ANSWER_MS)
+      storeWaiters.set(path, (ok) => { clearTimeout(t); resolve(ok) })
+      send({ t: 'prefetched', path, infoHash: torrent.infoHash, data }, [data])
+    }),
+    swarmChange,
+    debug
+  })
+
+  // A navigation ends this engine: tell the SW now, so the next page's
+  // requests do not wait on a port nobody reads.
+  const onPageHide = (): void => { prefetch.stop(); send({ t: 'bye' }) }
+  window.addEventListener('pagehide', onPageHide)
+  const heartbeat = setInterval(() => navigator.serviceWorker.controller?.postMessage({ type: 'swarmcdn:heartbeat' }), SW_HEARTBEAT_MS)
+
   // ── status ──────────────────────────────────────────────────────────────
   let stopped = false
   const status = (): EngineStatus => {
@@ -286,8 +326,11 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
       piecesHeld: held,
       piecesTotal: map.numPieces,
       banned: bans.banned.size,
+      bytesWasted: bans.wastedBytes,
       startedAt,
-      firstPeerAt
+      firstPeerAt,
+      readyAt,
+      prefetch: { ...prefetch.progress }
     }
   }
   const pushStatus = (): void => { if (!stopped) opts.onStatus(status()) }
@@ -301,6 +344,10 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
       if (stopped) return
       stopped = true
       clearInterval(timer)
+      clearInterval(heartbeat)
+      prefetch.stop()
+      window.removeEventListener('pagehide', onPageHide)
+      send({ t: 'bye' })
       navigator.serviceWorker.removeEventListener('message', onSwMessage)
       navigator.serviceWorker.removeEventListener('controllerchange', attach)
       for (const a of active.values()) a.destroy()

@@ -26,9 +26,14 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     name: string
     length: number
     offset: number
+    /**
+     * A FileIterator (with destroy) while pieces are missing; a plain async
+     * generator (with return) once the file is complete (lib/file.js).
+     */
     [Symbol.asyncIterator]: (opts: { start: number, end: number }) => {
       next: () => Promise<IteratorResult<Uint8Array>>
-      destroy: (cb?: () => void, err?: Error) => void
+      destroy?: (cb?: () => void, err?: Error) => void
+      return?: () => Promise<IteratorResult<Uint8Array>>
     }
   }
   export interface ChunkStore {

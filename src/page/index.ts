@@ -40,7 +40,7 @@ export interface SwarmcdnStats {
 interface EngineModule {
   start: (o: {
     manifestUrl: string, scope: string, iceServers: RTCIceServer[], uploadLimit: number,
-    uploadBudget: number, debug: boolean, onStatus: (s: EngineStatus) => void
+    uploadBudget: number, prefetchBudget: number, debug: boolean, onStatus: (s: EngineStatus) => void
   }) => Promise<{ stop: () => Promise<void>, status: () => EngineStatus }>
 }
 
@@ -176,6 +176,7 @@ class Swarmcdn extends EventTarget {
           iceServers: this.options.iceServers,
           uploadLimit: this.options.uploadLimit,
           uploadBudget: this.options.uploadBudget,
+          prefetchBudget: this.options.prefetchBudget,
           debug: this.options.debug,
           onStatus: (s) => { this.onStatus(s); this.channel?.postMessage(s) }
         })
@@ -184,6 +185,8 @@ class Swarmcdn extends EventTarget {
       } catch (err) {
         debug('engine did not start', err)
         this.emit('error', { message: err instanceof Error ? err.message : String(err) })
+        // No engine runs here: stats() must not report this tab as the leader.
+        this.isLeader = false
         this.releaseLock?.()
       }
     }

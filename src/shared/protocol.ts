@@ -60,8 +60,14 @@ export interface EngineStatus {
   piecesHeld: number
   piecesTotal: number
   banned: number
+  /** Bytes received in pieces that failed verification (bans.ts). */
+  bytesWasted: number
   startedAt: number
   firstPeerAt: number | null
+  /** When the engine answered its first request or joined (ms since epoch). */
+  readyAt: number | null
+  /** Peer prefetch for the next pages in this page's life. */
+  prefetch: { planned: number, done: number, bytes: number, finishedAt: number | null }
 }
 
 // ── window → SW (controller.postMessage) ──────────────────────────────────
@@ -103,6 +109,8 @@ export type EngineToSw =
   | { t: 'end', id: number }
   | { t: 'error', id: number, reason: FallbackReason }
   | { t: 'pong', n: number }
+  /** The leader's page is going away (pagehide): forget this port now. */
+  | { t: 'bye' }
   /** Engine fetched an asset from peers ahead of navigation: verify and store it. */
   | { t: 'prefetched', path: string, infoHash: string, data: ArrayBuffer }
 

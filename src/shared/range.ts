@@ -23,12 +23,29 @@ export function interpretRange (size: number, header: string | null | undefined)
   for (const m of header.matchAll(/(\d+)\s*-\s*(\d+)/g)) {
     if (Number(m[2]) < Number(m[1])) return { kind: 'full' }
   }
-  const r = rangeParser(size, header, { combine: true })
+  const r = rangeParser(size, clampSuffixes(size, header), { combine: true })
   if (r === -2) return { kind: 'full' }
-  if (r === -1) return { kind: 'unsatisfiable' }
+  // RFC 9110 §14.2: a Range in a unit we do not support is ignored (200), even
+  // when its ranges would not fit; range-parser reports -1 before the unit.
+  if (r === -1) return header.slice(0, header.indexOf('=')) === 'bytes' ? { kind: 'unsatisfiable' } : { kind: 'full' }
   if (r.type !== 'bytes' || r.length !== 1) return { kind: 'full' }
   const { start, end } = r[0]!
   return { kind: 'partial', start, end: Math.min(end, size - 1) }
+}
+
+/**
+ * RFC 9110 §14.1.2: a suffix longer than the representation selects all of it.
+ * range-parser 1.2 computes a negative start and calls the range unsatisfiable
+ * (416), so a suffix past the start is clamped to the size first.
+ */
+function clampSuffixes (size: number, header: string): string {
+  const eq = header.indexOf('=')
+  if (eq < 0) return header
+  const specs = header.slice(eq + 1).split(',').map((spec) => {
+    const m = /^(\s*)-(\s*)(\d+)(\s*)$/.exec(spec)
+    return m && Number(m[3]) > size ? `${m[1]!}-${m[2]!}${size}${m[4]!}` : spec
+  })
+  return `${header.slice(0, eq + 1)}${specs.join(',')}`
 }
 
 export function contentRange (start: number, end: number, size: number): string {

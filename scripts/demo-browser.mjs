@@ -1,0 +1,89 @@
+// Headless Chromium visitors for the demo site, shared by
+// `npm run demo:visitors` and the dashboard's end-to-end test. Chromium is
+// found and started exactly as test/e2e/harness.ts `launch()` does.
+import { existsSync } from 'node:fs'
+import { chromium } from 'playwright-core'
+
+/** $SWARMCDN_CHROMIUM, else Debian's /usr/bin/chromium, else Playwright's own browser. */
+export function chromiumPath () {
+  const env = process.env.SWARMCDN_CHROMIUM
+  if (env) return env
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium'
+  return undefined
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  // A closed network: no background or component traffic.
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-domain-reliability',
+  '--metrics-recording-only',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  // Headless visitors "watch" the film muted, without a user gesture.
+  '--autoplay-policy=no-user-gesture-required'
+]
+
+export function launch () {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+}
+
+const FILM = '/media/aurora.mp4'
+/** The shop's Downloads section, in page order. */
+const DOWNLOADS = ['/media/aurora-spec-sheet.pdf', '/media/aurora-press-kit.zip', FILM]
+
+/**
+ * One new visitor (a fresh browser context: empty caches, no service worker)
+ * browsing the shop like a person: lands on the product page, waits for the
+ * gallery, plays the film and jumps ahead in it, and maybe downloads the press
+ * kit. Returns with the visitor still on the page (still seeding) and what
+ * it saw; the caller closes `context` when the visitor should leave.
+ */
+export async function browseShop (browser, baseUrl, opts = {}) {
+  const { download = false, seekTo = 15, timeoutMs = 45_000 } = opts
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await context.newPage()
+  const errors = []
+  const film = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname !== FILM) return
+    const h = r.headers()
+    film.push({ status: r.status(), source: h['x-swarmcdn-source'] ?? null, range: h['content-range'] ?? null, fromServiceWorker: r.fromServiceWorker() })
+  })
+  await page.goto(new URL('/', baseUrl).href)
+  await page.waitForSelector('#gallery-grid[data-state="loaded"]', { timeout: timeoutMs })
+  const trigger = await page.getAttribute('#gallery-grid', 'data-trigger')
+  const video = await page.evaluate(async (seekTo) => {
+    const v = document.getElementById('film-video')
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+    v.muted = true
+    await v.play()
+    await sleep(1200)
+    const before = v.currentTime
+    await new Promise((resolve) => { v.addEventListener('seeked', resolve, { once: true }); v.currentTime = seekTo })
+    await sleep(800)
+    const after = v.currentTime
+    v.pause()
+    return { before, after, readyState: v.readyState, error: v.error ? v.error.code : null }
+  }, seekTo)
+  let downloaded = 0
+  if (download) {
+    // What the Download links do, done from the page so the bytes go through
+    // the service worker as they would on a controlled page. A whole download
+    // is also what makes the film seedable: players fetch it by Range, and
+    // partial responses are not kept.
+    downloaded = await page.evaluate(async (paths) => {
+      let n = 0
+      for (const p of paths) n += (await (await fetch(p)).arrayBuffer()).byteLength
+      return n
+    }, DOWNLOADS)
+  }
+  const stats = await page.evaluate(() => window.swarmcdn.stats())
+  return { context, page, errors, film, video, trigger, downloaded, stats }
+}
