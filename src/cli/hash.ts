@@ -1,6 +1,6 @@
 // One read pass over a release: SHA-256 of every file (SRI), SHA-256 per block
 // for large files, and the BitTorrent v1 SHA-1 piece hashes over the
-// concatenation of all files in order (pieces straddle file boundaries).
+// files in order, each starting on a piece boundary (zero padding between).
 //
 // Two threads share the work: this thread reads files (synchronous reads into
 // a ring of shared 4 MiB slots, small files packed back to back) and runs the
@@ -97,8 +97,15 @@ class PieceHasher {
   private partial: Hash | null = null
   private fill = 0
 
-  constructor (private readonly pieceLength: number, totalBytes: number) {
-    this.out = Buffer.alloc(pieceLength > 0 ? Math.ceil(totalBytes / pieceLength) * 20 : 0)
+  constructor (private readonly pieceLength: number, pieceCount: number) {
+    this.out = Buffer.alloc(pieceCount * 20)
+  }
+
+  /** Zero padding up to the next piece boundary: the next file starts a piece (padAfter). */
+  alignToPiece (): void {
+    if (this.fill === 0) return
+    this.partial!.update(Buffer.alloc(this.pieceLength - this.fill))
+    this.emit(this.partial!.digest())
   }
 
   update (data: Buffer): void {
@@ -136,7 +143,9 @@ class PieceHasher {
 export async function hashRelease (files: readonly HashInput[], options: HashOptions): Promise<HashResult> {
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0)
-  const pieces = options.pieceLength > 0 ? new PieceHasher(options.pieceLength, totalBytes) : null
+  // Each file starts on a piece boundary (padAfter), so it has its own pieces.
+  const pieceCount = options.pieceLength > 0 ? files.reduce((n, f) => n + Math.ceil(f.size / options.pieceLength), 0) : 0
+  const pieces = options.pieceLength > 0 ? new PieceHasher(options.pieceLength, pieceCount) : null
   const digests: Array<FileDigest | undefined> = new Array(files.length)
 
   const shared = new SharedArrayBuffer(SLOT_SIZE * SLOTS)
@@ -173,7 +182,12 @@ export async function hashRelease (files: readonly HashInput[], options: HashOpt
     busy.add(slot)
     const msg: SlotMessage = { slot, segments }
     worker.postMessage(msg)
-    pieces?.update(buf.subarray(0, fill))
+    if (pieces) {
+      for (const seg of segments) {
+        pieces.update(buf.subarray(seg.start, seg.start + seg.length))
+        if (seg.last && seg.file < files.length - 1) pieces.alignToPiece()
+      }
+    }
     done += fill
     options.onProgress?.(done, totalBytes)
     slot = (slot + 1) % SLOTS

@@ -5,8 +5,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import {
   DEFAULT_BLOCK_SIZE, MANIFEST_FILE, MANIFEST_VERSION, TORRENT_DIR,
-  parseManifest, type Manifest, type ManifestAsset
-} from '../shared/manifest.js'
+  parseManifest, type Manifest, type ManifestAsset, padAfter } from '../shared/manifest.js'
 import { commitOutputs, type Output } from './commit.js'
 import { contentTypeOf } from './content-type.js'
 import { hashRelease } from './hash.js'
@@ -87,7 +86,7 @@ export async function publish (options: PublishOptions): Promise<PublishResult> 
       asset.blocks = d.blocks
     }
     assets[file.urlPath] = asset
-    offset += file.size
+    offset += file.size + padAfter(file.size, pieceLength)
   })
   const pages = buildPageGraph({ pages: tree.pages, assets: new Map(tree.assets.map((f) => [f.urlPath, f])), warn })
 

@@ -2,7 +2,7 @@
 // Nothing time- or machine-dependent (no creation date, created by, comment),
 // so the same bytes and paths always give the same infohash.
 import { createHash } from 'node:crypto'
-import { TORRENT_NAME } from '../shared/manifest.js'
+import { padAfter, padSegments, TORRENT_NAME } from '../shared/manifest.js'
 import { bdecode, bencode, type BDict, type DDict, type DValue } from './bencode.js'
 
 export interface TorrentFile {
@@ -26,6 +26,17 @@ export interface BuiltTorrent {
   infoHash: string
 }
 
+/** The torrent's file list: each asset, then zero padding up to the next piece boundary (not after the last). */
+export function torrentFiles (files: readonly TorrentFile[], pieceLength: number): TorrentFile[] {
+  const out: TorrentFile[] = []
+  files.forEach((f, i) => {
+    out.push(f)
+    const pad = padAfter(f.size, pieceLength)
+    if (pad > 0 && i < files.length - 1) out.push({ segments: padSegments(pad), size: pad })
+  })
+  return out
+}
+
 export function isAbsoluteTracker (tracker: string): boolean {
   return /^wss?:\/\//i.test(tracker)
 }
@@ -38,7 +49,7 @@ export function isAbsoluteTracker (tracker: string): boolean {
  */
 export function buildTorrent (input: TorrentInput): BuiltTorrent {
   const info: BDict = {
-    files: input.files.map((f) => ({ length: f.size, path: [...f.segments] })),
+    files: torrentFiles(input.files, input.pieceLength).map((f) => ({ length: f.size, path: [...f.segments] })),
     name: TORRENT_NAME,
     'piece length': input.pieceLength,
     pieces: input.pieces

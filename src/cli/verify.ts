@@ -6,6 +6,7 @@ import type { Command } from 'commander'
 import { MANIFEST_FILE, ManifestError, TORRENT_NAME, parseManifest, type Manifest } from '../shared/manifest.js'
 import { CliError } from './errors.js'
 import { hashRelease, type HashInput } from './hash.js'
+import { torrentFiles } from './torrent.js'
 import { parseTorrent, type ParsedTorrent } from './torrent.js'
 import { unaddressableReason, urlPathOf } from './url-path.js'
 
@@ -178,15 +179,16 @@ export async function verify (dir: string): Promise<VerifyResult> {
 function compareFileTable (manifest: Manifest, entries: Entry[], torrent: ParsedTorrent): string | null {
   if (torrent.name !== TORRENT_NAME) return `torrent name is ${JSON.stringify(torrent.name)}, expected ${JSON.stringify(TORRENT_NAME)}`
   if (torrent.pieceLength !== manifest.pieceLength) return `torrent piece length ${torrent.pieceLength} differs from the manifest's ${manifest.pieceLength}`
-  if (torrent.files.length !== entries.length) return `torrent lists ${torrent.files.length} files, the manifest ${entries.length}`
-  for (let i = 0; i < entries.length; i++) {
+  const expected = torrentFiles(entries, torrent.pieceLength)
+  if (torrent.files.length !== expected.length) return `torrent lists ${torrent.files.length} files, the manifest ${expected.length} (with padding)`
+  for (let i = 0; i < expected.length; i++) {
     const t = torrent.files[i]
-    const e = entries[i]
+    const e = expected[i]
     if (t.segments.join('/') !== e.segments.join('/') || t.size !== e.size) {
-      return `torrent file ${i} is ${JSON.stringify(t.segments.join('/'))} (${t.size} bytes), the manifest has ${e.path} (${e.size} bytes) at that position`
+      return `torrent file ${i} is ${JSON.stringify(t.segments.join('/'))} (${t.size} bytes), the manifest has ${JSON.stringify(e.segments.join('/'))} (${e.size} bytes) at that position`
     }
   }
-  const expectedPieces = Math.ceil(entries.reduce((s, e) => s + e.size, 0) / torrent.pieceLength)
+  const expectedPieces = entries.reduce((n, e) => n + Math.ceil(e.size / torrent.pieceLength), 0)
   if (torrent.pieces.length / 20 !== expectedPieces) return `torrent has ${torrent.pieces.length / 20} piece hashes for ${expectedPieces} pieces`
   return null
 }

@@ -1,6 +1,7 @@
 // Turning verified assets (Cache Storage) into torrent pieces, so a visitor who
-// got an asset from the origin or the cache seeds it. A piece that straddles two
-// assets needs both; every piece is also checked against the torrent's SHA-1
+// got an asset from the origin or the cache seeds it. Assets are piece-aligned
+// (zero padding between them), so an asset alone makes all of its pieces;
+// every piece is also checked against the torrent's SHA-1
 // before it is offered, so a manifest/torrent mismatch can never make us send
 // bytes another peer would reject.
 import type { Manifest, ManifestAsset } from '../shared/manifest.js'
@@ -96,7 +97,11 @@ export async function buildPieces (
         if (!blob) { ok = false; break }
         parts.push(blob.slice(Math.max(a, p.start) - p.start, Math.min(b, p.end) - p.start))
       }
-      if (!ok) continue
+      if (!ok || parts.length === 0) continue
+      // Assets start on piece boundaries: what follows the asset's last byte
+      // inside its last piece is zero padding (padAfter in the manifest).
+      const have = parts.reduce((n, p) => n + p.size, 0)
+      if (have < b - a) parts.push(new Blob([new Uint8Array(b - a - have)]))
       const buf = new Uint8Array(await new Blob(parts).arrayBuffer())
       if (buf.length !== b - a) continue
       if (hex(await crypto.subtle.digest('SHA-1', buf)) !== hashes[i]) continue

@@ -134,11 +134,13 @@ export function parseManifest (input: unknown): Manifest {
     assets[path] = asset
     spans.push([asset.offset, asset.offset + asset.size, path])
   }
-  // Offsets must tile the torrent data without overlap, or piece mapping is wrong.
+  // Assets follow each other on piece boundaries (padAfter), or piece mapping is wrong.
   spans.sort((x, y) => x[0] - y[0])
   let end = 0
+  const pl = m.pieceLength as number
   for (const [start, stop, path] of spans) {
-    if (start !== end) fail(`asset ${path}: offset ${start} does not follow the previous asset (expected ${end})`)
+    const expected = end === 0 ? 0 : end + padAfter(end, pl)
+    if (start !== expected) fail(`asset ${path}: offset ${start} does not follow the previous asset (expected ${expected})`)
     end = stop
   }
   let pages: Record<string, ManifestPage> | undefined
@@ -166,10 +168,27 @@ export function parseManifest (input: unknown): Manifest {
   return out
 }
 
-/** Total bytes of the release torrent's data (sum of asset sizes). */
+/**
+ * Every asset starts on a piece boundary: the gap after an asset (all but the
+ * last) is zero padding, a `.pad/<n>` file in the torrent (the BEP 47 layout,
+ * without the attr key, which neither webtorrent nor create-torrent reads).
+ * A piece then holds bytes of one asset only, so a visitor who has an asset
+ * can seed all of its pieces without holding its neighbours.
+ */
+export function padAfter (size: number, pieceLength: number): number {
+  const r = size % pieceLength
+  return r === 0 ? 0 : pieceLength - r
+}
+
+/** Name of the padding file after an asset, as torrent path segments. */
+export function padSegments (pad: number): string[] {
+  return ['.pad', String(pad)]
+}
+
+/** Total bytes of the release torrent's data (the end of its last asset). */
 export function releaseLength (manifest: Manifest): number {
   let total = 0
-  for (const a of Object.values(manifest.assets)) total += a.size
+  for (const a of Object.values(manifest.assets)) total = Math.max(total, a.offset + a.size)
   return total
 }
 

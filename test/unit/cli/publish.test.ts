@@ -25,8 +25,15 @@ function siteFiles (): Record<string, Buffer> {
   }
 }
 
-async function createTorrentInfoHash (files: Array<{ rel: string, data: Buffer }>, pieceLength: number): Promise<string> {
-  const inputs = files.map(({ rel, data }) => Object.assign(Buffer.from(data), { name: `swarmcdn/${rel}` }))
+async function createTorrentInfoHash (files: Array<{ rel: string, data: Buffer }>, pieceLength: number, pad = true): Promise<string> {
+  // The same layout built independently: each file, then zeros up to the next
+  // piece boundary as a `.pad/<n>` file (not after the last).
+  const inputs = files.flatMap(({ rel, data }, i) => {
+    const out = [Object.assign(Buffer.from(data), { name: `swarmcdn/${rel}` })]
+    const rest = data.length % pieceLength
+    if (pad && rest !== 0 && i < files.length - 1) out.push(Object.assign(Buffer.alloc(pieceLength - rest), { name: `swarmcdn/.pad/${pieceLength - rest}` }))
+    return out
+  })
   const torrent = await new Promise<Uint8Array>((resolve, reject) => {
     createTorrent(inputs, { name: 'swarmcdn', pieceLength, announceList: [] }, (err, t) => { if (err !== null) reject(err); else resolve(t) })
   })
@@ -59,7 +66,7 @@ describe('publish: hashes', () => {
     expect(result.bytes).toBe(Object.values(files).reduce((s, d) => s + d.length, 0))
   })
 
-  it('lays assets out in URL-path order with contiguous offsets, and types them', async () => {
+  it('lays assets out in URL-path order, each on a piece boundary, and types them', async () => {
     const dir = makeTree(siteFiles())
     const { manifest } = await quiet(dir)
     const keys = Object.keys(manifest.assets)
@@ -67,7 +74,8 @@ describe('publish: hashes', () => {
     let offset = 0
     for (const k of keys) {
       expect(manifest.assets[k].offset).toBe(offset)
-      offset += manifest.assets[k].size
+      expect(manifest.assets[k].offset % manifest.pieceLength).toBe(0)
+      offset += Math.ceil(manifest.assets[k].size / manifest.pieceLength) * manifest.pieceLength
     }
     expect(manifest.assets['/app.js'].type).toBe('text/javascript; charset=utf-8')
     expect(manifest.assets['/css/site.css'].type).toBe('text/css; charset=utf-8')
@@ -142,9 +150,14 @@ describe('publish: determinism and the torrent', () => {
     expect(parsed.infoHash).toBe(result.infoHash)
     expect(parsed.name).toBe('swarmcdn')
     expect(parsed.pieceLength).toBe(16384)
-    expect(parsed.files.map((f) => [f.path, f.length, f.offset])).toEqual(
+    // Assets at their manifest offsets, zero padding files between them.
+    const real = parsed.files.filter((f) => !f.path.startsWith('swarmcdn/.pad/'))
+    expect(real.map((f) => [f.path, f.length, f.offset])).toEqual(
       Object.entries(result.manifest.assets).map(([k, a]) => [`swarmcdn${k}`, a.size, a.offset]))
-    expect(parsed.pieces).toHaveLength(Math.ceil(result.bytes / 16384))
+    const pads = parsed.files.filter((f) => f.path.startsWith('swarmcdn/.pad/'))
+    for (const p of pads) expect(p.path).toBe(`swarmcdn/.pad/${p.length}`)
+    expect(parsed.length).toBe(Object.values(result.manifest.assets).reduce((n, a) => Math.max(n, a.offset + a.size), 0))
+    expect(parsed.pieces).toHaveLength(Object.values(result.manifest.assets).reduce((n, a) => n + Math.ceil(a.size / 16384), 0))
     expect(parsed.announce).toEqual([]) // /announce is same-origin: manifest only
     expect(result.pieces).toBe(parsed.pieces.length)
     expect(readdirSync(join(dir, 'swarmcdn'))).toEqual([`${result.infoHash}.torrent`])
