@@ -1,0 +1,137 @@
+// `npm run bench`: every DESIGN §4 figure, each a ratio measured side by side in
+// this one run. Prints one table and writes bench/out/results.json. Each figure
+// runs in its own try/catch with its own time bound, so one failure loses only
+// that figure.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { chromiumPath, ROOT, withTimeout } from './lib.js'
+import { firstPeer } from './first-peer.js'
+import { offload } from './offload.js'
+import { farOrigin, noPeerOverhead } from './pageload.js'
+import { publishSpeed } from './publish.js'
+import { sizes } from './sizes.js'
+import { throughput } from './throughput.js'
+import { trackerCapacity } from './tracker.js'
+
+const OFFLOAD_NS = [2, 4, 8]
+/** Per-figure time bounds; together well under the 15-minute budget. */
+const LIMIT_MS = { offload: 240_000, overhead: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000 }
+
+function environment () {
+  const pkg = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
+  let chromium = 'unknown'
+  try { chromium = execFileSync(chromiumPath() ?? 'chromium', ['--version'], { encoding: 'utf8' }).trim() } catch { /* reported as unknown */ }
+  let cpuModel = cpus()[0]?.model ?? 'unknown'
+  try { cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpuModel } catch { /* not Linux */ }
+  return {
+    node: process.version,
+    chromium,
+    webtorrent: pkg('webtorrent'),
+    playwrightCore: pkg('playwright-core'),
+    cpus: cpus().length,
+    cpuModel,
+    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+    date: new Date().toISOString()
+  }
+}
+
+const results = { environment: environment(), figures: {}, errors: {} }
+
+async function figure (name, fn) {
+  const t0 = Date.now()
+  process.stderr.write(`bench: ${name}...\n`)
+  try {
+    results.figures[name] = await withTimeout(Promise.resolve().then(fn), LIMIT_MS[name], name)
+  } catch (err) {
+    results.errors[name] = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`bench: ${name} failed: ${results.errors[name]}\n`)
+  }
+  process.stderr.write(`bench: ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
+}
+
+const started = Date.now()
+await figure('sizes', sizes)
+await figure('offload', () => offload(OFFLOAD_NS))
+await figure('overhead', () => noPeerOverhead(7))
+await figure('farOrigin', () => farOrigin(5))
+await figure('throughput', throughput)
+await figure('firstPeer', firstPeer)
+await figure('publish', publishSpeed)
+await figure('tracker', trackerCapacity)
+results.totalSeconds = Math.round((Date.now() - started) / 1000)
+
+// ── the table ───────────────────────────────────────────────────────────────
+const f = results.figures
+const rows = []
+const fmt = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—')
+const ms = (x) => (typeof x === 'number' ? `${Math.round(x)} ms` : '—')
+const kb = (x) => `${(x / 1000).toFixed(1)} KB`
+const verdict = (ok) => (ok === undefined ? '' : ok ? 'met' : 'MISSED')
+const row = (figureName, measured, baseline, ratio, goal, ok) => rows.push([figureName, measured, baseline, ratio, goal, verdict(ok)])
+const failed = (name, label) => { if (results.errors[name]) row(label, `failed: ${results.errors[name].slice(0, 60)}`, '', '', '', false) }
+
+for (const r of f.offload?.rows ?? []) {
+  row(`offload, N=${r.n}`, `${fmt(r.offload, 3)} offload`, `ceiling ${fmt(r.ceiling, 3)}`, fmt(r.ratioToCeiling, 3), '≥ 0.95 × ceiling', r.ratioToCeiling >= 0.95)
+}
+failed('offload', 'offload')
+if (f.overhead) {
+  const o = f.overhead
+  const v = o.variants
+  row('no peers: load, leader in another tab', ms(v['swarm-tab'].loadMsMedian), ms(v['plain-tab'].loadMsMedian), fmt(o.loadRatioTab), '≤ 1.05', o.loadRatioTab <= 1.05)
+  row('no peers: load, same-tab navigation', ms(v['swarm-nav'].loadMsMedian), ms(v.plain.loadMsMedian), fmt(o.loadRatioNav), '≤ 1.05', o.loadRatioNav <= 1.05)
+  row('no peers: added per-asset p95, other tab', ms(v['swarm-tab'].assetMsP95), ms(v['plain-tab'].assetMsP95), `${o.addedAssetP95MsTab >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsTab, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsTab <= 10)
+  row('no peers: added per-asset p95, navigation', ms(v['swarm-nav'].assetMsP95), ms(v.plain.assetMsP95), `${o.addedAssetP95MsNav >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsNav, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsNav <= 10)
+}
+failed('overhead', 'no-peer overhead')
+if (f.farOrigin) {
+  const v = f.farOrigin.variants
+  row('far origin: load, leader in another tab', ms(v['swarm-tab'].loadMsMedian), ms(v['plain-tab'].loadMsMedian), fmt(f.farOrigin.loadRatioTab, 3), '< 1', f.farOrigin.loadRatioTab < 1)
+  row('far origin: load, same-tab navigation', ms(v['swarm-nav'].loadMsMedian), ms(v.plain.loadMsMedian), fmt(f.farOrigin.loadRatioNav, 3), '< 1', f.farOrigin.loadRatioNav < 1)
+}
+failed('farOrigin', 'far origin')
+if (f.throughput) {
+  const t = f.throughput
+  row('peer throughput (32 MiB asset)', `${fmt(t.peerMBpsBest, 1)} MB/s`, `raw ${fmt(t.rawMBpsBest, 1)} MB/s`, fmt(t.ratio), '≥ 0.8', t.ratio >= 0.8)
+}
+failed('throughput', 'throughput')
+if (f.firstPeer) {
+  row('first peer byte, first visit', ms(f.firstPeer.firstVisit.firstPeerByteMsMedian), `wire ${ms(f.firstPeer.firstVisit.firstWireMsMedian)}`, '', 'report', undefined)
+  row('first peer byte, repeat visit', ms(f.firstPeer.repeatVisit.firstPeerByteMsMedian), `wire ${ms(f.firstPeer.repeatVisit.firstWireMsMedian)}`, '', 'report', undefined)
+}
+failed('firstPeer', 'first peer byte')
+if (f.sizes) {
+  const s = f.sizes
+  row('swarmcdn.js gzipped', kb(s['swarmcdn.js'].gzip), kb(s['swarmcdn.js'].bytes), '', '≤ 6 KB', s['swarmcdn.js'].gzip <= 6000)
+  row('swarmcdn-engine.js gzipped (lazy)', kb(s['swarmcdn-engine.js'].gzip), kb(s['swarmcdn-engine.js'].bytes), '', 'report', undefined)
+  row('swarmcdn-sw.js gzipped', kb(s['swarmcdn-sw.js'].gzip), kb(s['swarmcdn-sw.js'].bytes), '', 'report', undefined)
+}
+failed('sizes', 'sizes')
+if (f.publish) {
+  const p = f.publish
+  row(`publish hashing (${(p.bytes / 1e6).toFixed(0)} MB, ${p.files} files)`, `${fmt(p.publishMBps, 0)} MB/s`, `sha256sum ${fmt(p.sha256sumMBps, 0)} MB/s`, fmt(p.ratio), '≥ 0.8', p.ratio >= 0.8)
+}
+failed('publish', 'publish')
+if (f.tracker) {
+  const t = f.tracker
+  const top = t.steps[t.steps.length - 1]
+  row('tracker: concurrent peers held', `${top.peers} peers`, `RSS ${(top.rssBytes / 2 ** 20).toFixed(0)} MiB`, `idle ${(t.idleRssBytes / 2 ** 20).toFixed(0)} MiB`, 'report', undefined)
+  row('tracker: announces/s (5 offers each)', `${fmt(t.steady.announcesPerSec, 0)}/s`, `tracker CPU ${fmt(t.steady.trackerCpuShare * 100, 0)} %`, `${fmt(t.steady.announcesPerSec / t.steady.trackerCpuShare, 0)}/CPU-s`, 'report', undefined)
+}
+failed('tracker', 'tracker')
+
+const header = ['figure', 'measured', 'baseline', 'ratio', 'goal', '']
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`
+const table = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
+const env = results.environment
+const envLine = `node ${env.node}, ${env.chromium}, webtorrent ${env.webtorrent}, ${env.cpus} × ${env.cpuModel}, ${env.memoryGiB} GiB; ${results.totalSeconds} s`
+results.table = table
+
+await mkdir(join(ROOT, 'bench', 'out'), { recursive: true })
+await writeFile(join(ROOT, 'bench', 'out', 'results.json'), JSON.stringify(results, null, 2) + '\n')
+console.log(`\n${envLine}\n\n${table}\n`)
+if (f.offload) console.log(`offload visit: ${f.offload.definition}`)
+console.log('details: bench/out/results.json')

@@ -1,0 +1,160 @@
+// Peer transfer throughput (DESIGN §4): one large asset from a seeding page to
+// a leeching page through swarmcdn (engine → SW → page, verified), vs a raw
+// RTCDataChannel pump between the same two pages.
+import { fetchAllInPage, launch, median, makeSite, publishSite, serve, visit, waitControlled, waitForPeers, waitForSeed } from './lib.js'
+
+export const BIG_ASSET = '/media/big.bin'
+export const BIG_ASSET_BYTES = 32 * 1024 * 1024
+/** One BitTorrent block: what WebTorrent writes per piece message, so the raw pump sends the same. */
+const CHUNK_BYTES = 16 * 1024
+/**
+ * Send windows tried for the raw pump: pause above `high`, resume at
+ * bufferedamountlow (`low`). The best one is the raw figure, so it is the upper
+ * bound. simple-peer (under WebTorrent) uses 64 KiB for both. Measured here, a
+ * larger window is slower in this Chromium (1 MiB/256 KiB: 6–10 MB/s against
+ * 23–29 MB/s at 64 KiB), so larger windows are not tried.
+ */
+const PUMP_WINDOWS = [[32 * 1024, 32 * 1024], [64 * 1024, 64 * 1024], [256 * 1024, 64 * 1024]]
+/** Leechers timed one after another (each fresh); the best and the median are reported. */
+const PEER_RUNS = 3
+
+/** Reads `path` in the page, timing first byte and last byte; nothing crosses to Node but numbers. */
+function timedFetch (page, path) {
+  return page.evaluate(async (path) => {
+    const t0 = performance.now()
+    const res = await fetch(path)
+    const reader = res.body.getReader()
+    let n = 0
+    let first = null
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (first === null) first = performance.now()
+      n += value.length
+    }
+    return { bytes: n, ms: performance.now() - t0, firstByteMs: first - t0, source: res.headers.get('x-swarmcdn-source') }
+  }, path)
+}
+
+/** Sets up a raw RTCPeerConnection pair between two pages, signaling relayed through Playwright. */
+async function rawPump (sender, receiver, totalBytes, chunkBytes, high, low) {
+  // Non-trickle: each side's SDP carries every candidate once gathering completed.
+  const setup = () => {
+    window.__pc = new RTCPeerConnection({ iceServers: [] })
+    window.__gathered = () => new Promise((resolve) => {
+      if (window.__pc.iceGatheringState === 'complete') return resolve()
+      window.__pc.addEventListener('icegatheringstatechange', () => { if (window.__pc.iceGatheringState === 'complete') resolve() })
+    })
+  }
+  await sender.evaluate(setup)
+  await receiver.evaluate(setup)
+  const offer = await sender.evaluate(async () => {
+    window.__dc = window.__pc.createDataChannel('pump', { ordered: true })
+    window.__dc.binaryType = 'arraybuffer'
+    await window.__pc.setLocalDescription(await window.__pc.createOffer())
+    await window.__gathered()
+    return window.__pc.localDescription.toJSON()
+  })
+  const received = receiver.evaluate((total) => {
+    window.__done = new Promise((resolve) => {
+      window.__pc.ondatachannel = (e) => {
+        const dc = e.channel
+        dc.binaryType = 'arraybuffer'
+        let n = 0
+        let t0 = null
+        dc.onmessage = (m) => {
+          if (t0 === null) t0 = performance.now()
+          n += m.data.byteLength
+          if (n >= total) resolve({ bytes: n, ms: performance.now() - t0 })
+        }
+      }
+    })
+    return true
+  }, totalBytes)
+  await received
+  const answer = await receiver.evaluate(async (offer) => {
+    await window.__pc.setRemoteDescription(offer)
+    await window.__pc.setLocalDescription(await window.__pc.createAnswer())
+    await window.__gathered()
+    return window.__pc.localDescription.toJSON()
+  }, offer)
+  await sender.evaluate(async (answer) => { await window.__pc.setRemoteDescription(answer) }, answer)
+  const done = receiver.evaluate(() => window.__done)
+  const sent = await sender.evaluate(async ({ total, chunk, high, low }) => {
+    const dc = window.__dc
+    if (dc.readyState !== 'open') await new Promise((resolve) => { dc.onopen = resolve })
+    dc.bufferedAmountLowThreshold = low
+    const buf = new Uint8Array(chunk)
+    crypto.getRandomValues(buf)
+    const t0 = performance.now()
+    let sent = 0
+    while (sent < total) {
+      if (dc.bufferedAmount > high) await new Promise((resolve) => { dc.onbufferedamountlow = resolve })
+      const n = Math.min(chunk, total - sent)
+      dc.send(n === chunk ? buf : buf.subarray(0, n))
+      sent += n
+    }
+    return { ms: performance.now() - t0 }
+  }, { total: totalBytes, chunk: chunkBytes, high, low })
+  const r = await done
+  await sender.evaluate(() => window.__pc.close())
+  await receiver.evaluate(() => window.__pc.close())
+  return { ...r, senderMs: sent.ms }
+}
+
+const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000)
+
+export async function throughput () {
+  const site = await makeSite({ [BIG_ASSET]: { kind: 'bin', size: BIG_ASSET_BYTES } })
+  const browser = await launch()
+  let origin
+  const visitors = []
+  try {
+    await publishSite(site.dir)
+    origin = await serve(site.dir)
+    const seeder = await visit(browser, origin.url + 'index.html')
+    visitors.push(seeder)
+    await waitControlled(seeder.page)
+    await fetchAllInPage(seeder.page, [BIG_ASSET])
+    await waitForSeed(seeder.page)
+    const peerRuns = []
+    let leecher
+    for (let i = 0; i < PEER_RUNS; i++) {
+      // Only the seeder serves: the previous leecher leaves before the next arrives.
+      if (leecher) { await leecher.context.close(); visitors.pop() }
+      leecher = await visit(browser, origin.url + 'index.html')
+      visitors.push(leecher)
+      await waitControlled(leecher.page)
+      await waitForPeers(leecher.page)
+      const r = await timedFetch(leecher.page, BIG_ASSET)
+      if (r.bytes !== BIG_ASSET_BYTES || r.source !== 'peer') throw new Error(`peer transfer: ${r.bytes} bytes from ${r.source}`)
+      peerRuns.push({ ...r, MBps: mbps(r.bytes, r.ms) })
+    }
+    // The same bytes again from the leecher's verified cache: the SW's own cost without peers.
+    const cached = await timedFetch(leecher.page, BIG_ASSET)
+    const raws = []
+    for (const [high, low] of PUMP_WINDOWS) {
+      const r = await rawPump(seeder.page, leecher.page, BIG_ASSET_BYTES, CHUNK_BYTES, high, low)
+      raws.push({ highBytes: high, lowBytes: low, ms: r.ms, MBps: mbps(r.bytes, r.ms) })
+    }
+    const peerBest = Math.max(...peerRuns.map((r) => r.MBps))
+    const rawBest = Math.max(...raws.map((r) => r.MBps))
+    return {
+      assetBytes: BIG_ASSET_BYTES,
+      chunkBytes: CHUNK_BYTES,
+      peerRuns,
+      peerMBpsBest: peerBest,
+      peerMBpsMedian: median(peerRuns.map((r) => r.MBps)),
+      cache: { ...cached, MBps: mbps(cached.bytes, cached.ms) },
+      raw: raws,
+      rawMBpsBest: rawBest,
+      ratio: peerBest / rawBest,
+      ratioMedian: median(peerRuns.map((r) => r.MBps)) / rawBest
+    }
+  } finally {
+    for (const v of visitors) await v.context.close().catch(() => {})
+    await origin?.close()
+    await browser.close()
+    await site.cleanup()
+  }
+}
