@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config'
+import ClosingLineReporter from './test/closing-line-reporter.js'
 
 export default defineConfig({
   test: {
+    reporters: ['default', new ClosingLineReporter()],
     projects: [
       {
         test: {

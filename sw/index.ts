@@ -8,6 +8,7 @@ import { asset } from './handlers/asset.js'
 import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
 import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'
+import { noteActivity } from './quiet.js'
 import { attachLeader, hasLeader, notifyHave, notifyStored, setPrefetchHandler } from './leader.js'
 import { currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
 import { countPrefetched, countRejected, loadStats, snapshot } from './stats.js'
@@ -46,6 +47,7 @@ self.addEventListener('activate', (event) => {
 })
 
 self.addEventListener('fetch', (event) => {
+  noteActivity()
   for (const h of handlers) {
     if (h.canHandle(event)) { h.handle(event); return }
   }

@@ -17,6 +17,8 @@ let port: MessagePort | null = null
 let leaderHash: string | null = null
 /** The leader's window: a navigation or a closed tab ends it without a word on the port. */
 let leaderClient: string | null = null
+/** Peers the leader has connected (its own 'peers' messages); null until it says. */
+let leaderPeers: number | null = null
 let nextId = 1
 const pending = new Map<number, Pending>()
 let onPrefetched: ((path: string, infoHash: string, data: ArrayBuffer) => void) | null = null
@@ -30,6 +32,7 @@ export function attachLeader (p: MessagePort, infoHash: string, clientId: string
   port = p
   leaderHash = infoHash
   leaderClient = clientId
+  leaderPeers = null
   debug('leader attached', infoHash)
   p.onmessage = (e: MessageEvent<EngineToSw>) => onEngineMessage(e.data)
   p.start()
@@ -48,6 +51,7 @@ function onEngineMessage (msg: EngineToSw): void {
   if (msg.t === 'prefetched') { onPrefetched?.(msg.path, msg.infoHash, msg.data); return }
   if (msg.t === 'pong') return
   if (msg.t === 'bye') { dropLeader(); return }
+  if (msg.t === 'peers') { leaderPeers = msg.n; return }
   const p = pending.get(msg.id)
   if (!p) return
   switch (msg.t) {
@@ -105,6 +109,8 @@ async function liveLeader (): Promise<boolean> {
 export async function requestFromLeader (path: string, start: number, end: number, infoHash: string): Promise<{ stream: ReadableStream<Uint8Array>, cancel: () => void } | FallbackReason> {
   if (!(await liveLeader())) return 'no-leader'
   if (leaderHash !== infoHash) return 'release-mismatch'
+  // Everything the leader holds itself is in the verified cache already.
+  if (leaderPeers === 0) return 'no-peer-has-it'
   const id = nextId++
   const answer = new Promise<ReadableStream<Uint8Array> | FallbackReason>((resolve) => {
     pending.set(id, { settle: resolve })

@@ -5,6 +5,8 @@ import { get, set } from 'idb-keyval'
 import { parseManifest, type Manifest } from '../src/shared/manifest.js'
 import { ASSET_CACHE, MANIFEST_URL, META_CACHE, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
+import { forgetCached } from './store.js'
+import { whenQuiet } from './quiet.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -116,7 +118,8 @@ export async function bindNavigation (clientId: string): Promise<void> {
     bindings[clientId] = current?.infoHash ?? ''
     saveBindings()
   }
-  await refresh()
+  // The check only matters to the next navigation: let this page load first.
+  await whenQuiet(async () => { await refresh() })
   schedulePrune()
 }
 
@@ -179,7 +182,7 @@ export async function prune (): Promise<void> {
     const assets = await caches.open(ASSET_CACHE)
     for (const req of await assets.keys()) {
       const integrity = decodeURIComponent(req.url.split('/').pop() ?? '')
-      if (!keepIntegrity.has(integrity)) await assets.delete(req)
+      if (!keepIntegrity.has(integrity)) { await assets.delete(req); forgetCached(integrity) }
     }
   } catch (err) { debug('prune failed', err) }
 }

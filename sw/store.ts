@@ -10,11 +10,31 @@ function keyFor (integrity: string): string {
   return assetCacheKey(self.registration.scope, integrity)
 }
 
+/**
+ * Integrities in the verified cache, read once per SW start. The SW is the
+ * only writer, so a miss costs no Cache Storage round trip on the request path;
+ * a hit is still confirmed by the cache itself (storage may have been wiped).
+ */
+let index: Promise<Set<string>> | null = null
+function known (): Promise<Set<string>> {
+  index ??= caches.open(ASSET_CACHE)
+    .then((c) => c.keys())
+    .then((keys) => new Set(keys.map((k) => decodeURIComponent(k.url.split('/').pop() ?? ''))))
+    .catch(() => new Set<string>())
+  return index
+}
+
+/** The cache entry for `integrity` was deleted (pruning). */
+export function forgetCached (integrity: string): void {
+  void known().then((s) => s.delete(integrity))
+}
+
 export async function cachedBlob (asset: ManifestAsset): Promise<Blob | null> {
+  if (!(await known()).has(asset.integrity)) return null
   try {
     const cache = await caches.open(ASSET_CACHE)
     const res = await cache.match(keyFor(asset.integrity))
-    if (!res) return null
+    if (!res) { forgetCached(asset.integrity); return null }
     const blob = await res.blob()
     // A wiped or truncated entry is not trusted: its size must be the manifest's.
     if (blob.size !== asset.size) { await cache.delete(keyFor(asset.integrity)); return null }
@@ -26,6 +46,7 @@ export async function cachedBlob (asset: ManifestAsset): Promise<Blob | null> {
 }
 
 export async function hasCached (asset: ManifestAsset): Promise<boolean> {
+  if (!(await known()).has(asset.integrity)) return false
   try {
     const cache = await caches.open(ASSET_CACHE)
     return (await cache.match(keyFor(asset.integrity))) !== undefined
@@ -39,6 +60,7 @@ export async function storeVerified (asset: ManifestAsset, body: Blob): Promise<
     await cache.put(keyFor(asset.integrity), new Response(body, {
       headers: { 'Content-Type': asset.type, 'Content-Length': String(asset.size) }
     }))
+    ;(await known()).add(asset.integrity)
     return true
   } catch (err) {
     // QuotaExceededError and friends: the visitor keeps being served, we just do not keep it.
@@ -48,6 +70,7 @@ export async function storeVerified (asset: ManifestAsset, body: Blob): Promise<
 }
 
 export async function dropAll (): Promise<void> {
+  index = Promise.resolve(new Set())
   for (const name of await caches.keys()) {
     if (name.startsWith('swarmcdn-')) await caches.delete(name)
   }

@@ -21,6 +21,10 @@ const debug = makeDebug('engine')
 const ENGINE_BITFIELD_WAIT_MS = 250
 /** Wires younger than this may still be about to send their bitfield. */
 const FRESH_WIRE_MS = 1500
+/** Verified pieces handed to the SW in one message: one verification unit (256 KiB block). */
+const HANDOFF_BATCH_BYTES = 256 * 1024
+/** Peers asked for (and offers built) per tracker announce. */
+const OFFERS_PER_ANNOUNCE = 2
 /** How often every tab hears the engine's status. */
 const STATUS_INTERVAL_MS = 1000
 /**
@@ -92,7 +96,14 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
   const torrentBuf = new Uint8Array(await torrentRes.arrayBuffer())
 
   const client = new WebTorrent({
-    tracker: { rtcConfig: { iceServers: opts.iceServers } },
+    tracker: {
+      rtcConfig: { iceServers: opts.iceServers },
+      // Each announce pre-builds one RTCPeerConnection offer per wanted peer
+      // (bittorrent-tracker caps it at 5). A visitor fetches from a couple of
+      // peers; more offers only cost the page CPU while it loads and count
+      // against Chromium's per-tab connection limit.
+      getAnnounceOpts: () => ({ numwant: OFFERS_PER_ANNOUNCE })
+    },
     dht: false,
     lsd: false,
     utPex: false,
@@ -226,11 +237,31 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     let closed = false
     const stop = (): void => { if (!closed) { closed = true; active.delete(id); endRead(it) } }
     active.set(id, { destroy: stop })
+    // Bytes handed over so far, to know which piece the iterator reads next.
+    let pos = start
+    const pieceAt = (p: number): number => Math.floor((asset.offset + p) / torrent.pieceLength)
     const stream = new ReadableStream<Uint8Array>({
       pull: async (c) => {
         const r = await it.next()
         if (r.done || closed) { stop(); c.close(); return }
-        c.enqueue(r.value)
+        pos += r.value.length
+        // Each chunk crosses to the SW as its own message; pieces already
+        // verified here are batched into one (16 KiB pieces one by one were
+        // the handoff's main cost).
+        let parts: Uint8Array[] | null = null
+        let size = r.value.length
+        while (size < HANDOFF_BATCH_BYTES && pos < end && torrent.bitfield.get(pieceAt(pos))) {
+          const more = await it.next()
+          if (more.done || closed) break
+          ;(parts ??= [r.value]).push(more.value)
+          size += more.value.length
+          pos += more.value.length
+        }
+        if (!parts) { c.enqueue(r.value); return }
+        const out = new Uint8Array(size)
+        let o = 0
+        for (const p of parts) { out.set(p, o); o += p.length }
+        c.enqueue(out)
       },
       cancel: stop
     })
@@ -266,6 +297,8 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     }
   }
 
+  /** Last peer count told to the SW (-1: tell it again, e.g. after re-attaching). */
+  let peersSent = -1
   const attach = (): void => {
     const sw = navigator.serviceWorker?.controller
     if (!sw) return
@@ -274,6 +307,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     port = ch.port1
     port.onmessage = onPortMessage
     sw.postMessage({ type: 'swarmcdn:leader', port: ch.port2, infoHash: torrent.infoHash }, [ch.port2])
+    peersSent = -1
   }
   attach()
   // The SW restarts when idle and forgets our port; it asks the windows again.
@@ -333,7 +367,12 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
       prefetch: { ...prefetch.progress }
     }
   }
-  const pushStatus = (): void => { if (!stopped) opts.onStatus(status()) }
+  const pushStatus = (): void => {
+    if (stopped) return
+    const s = status()
+    if (s.peers !== peersSent) { peersSent = s.peers; send({ t: 'peers', n: s.peers }) }
+    opts.onStatus(s)
+  }
   torrent.on('wire', (wire: Wire) => { wire.on('close', pushStatus) })
   const timer = setInterval(pushStatus, STATUS_INTERVAL_MS)
   pushStatus()

@@ -111,6 +111,12 @@ export type EngineToSw =
   | { t: 'pong', n: number }
   /** The leader's page is going away (pagehide): forget this port now. */
   | { t: 'bye' }
+  /**
+   * Connected peers, sent on every change: with none, the SW goes straight to
+   * the origin instead of asking (the leader's main thread may be busy with a
+   * page loading in the same renderer).
+   */
+  | { t: 'peers', n: number }
   /** Engine fetched an asset from peers ahead of navigation: verify and store it. */
   | { t: 'prefetched', path: string, infoHash: string, data: ArrayBuffer }
 
