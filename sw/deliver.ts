@@ -10,7 +10,7 @@ import { debug } from './debug.js'
 import { notifyHave, requestFromLeader } from './leader.js'
 import { assetResponse, withSource, type Span } from './responses.js'
 import { countBytes, countRejected, countRequest, recordDelivery } from './stats.js'
-import { cachedBlob, storeVerified } from './store.js'
+import { cachedBlob, cachedBlocks, storeBlock, storeVerified } from './store.js'
 import { whenQuiet } from './quiet.js'
 
 /** Longest the SW waits for an origin body it verifies and keeps. */
@@ -47,6 +47,20 @@ export async function deliver (ctx: DeliveryContext): Promise<Response> {
     countBytes('cache', span.end - span.start)
     recordDelivery(ctx.path, { source: 'cache', bytes: span.end - span.start, at: Date.now() }, ctx.event.clientId || ctx.event.resultingClientId)
     return assetResponse(asset, 'cache', body, span, partial)
+  }
+
+  // A streamed video is kept block by block: a range may be whole in the cache.
+  if (partial && asset.blocks && asset.blockSize) {
+    const bs = asset.blockSize
+    const b0 = Math.floor(span.start / bs)
+    const blocks = await cachedBlocks(asset, b0, Math.floor((span.end - 1) / bs))
+    if (blocks) {
+      const body = new Blob(blocks).slice(span.start - b0 * bs, span.end - b0 * bs)
+      countRequest('cache')
+      countBytes('cache', span.end - span.start)
+      recordDelivery(ctx.path, { source: 'cache', bytes: span.end - span.start, at: Date.now() }, ctx.event.clientId || ctx.event.resultingClientId)
+      return assetResponse(asset, 'cache', body, span, partial)
+    }
   }
 
   const peer = await fromPeers(ctx, span, partial)
@@ -132,6 +146,9 @@ async function fromPeers (ctx: DeliveryContext, span: Span, partial: boolean): P
   let reader = new ExactReader(got.stream.getReader())
   let source: Source = 'peer'
   let tainted = false // origin bytes that did not match the manifest
+  const taintedUnits = new Set<number>()
+  /** Verified blocks of a partial delivery, kept once the pages are quiet. */
+  const keepBlocks: Array<[number, Uint8Array<ArrayBuffer>]> = []
   const verified: Uint8Array[] = []
   const keepForCache = fetchStart === 0 && fetchEnd === asset.size && asset.size <= CACHE_MAX_BYTES
 
@@ -160,7 +177,7 @@ async function fromPeers (ctx: DeliveryContext, span: Span, partial: boolean): P
     }
     const r = await reader.read(b - a, STALL_MS * 5, STALL_MS * 5)
     if (!(r instanceof Uint8Array)) throw new Error(`origin ${r} at unit ${u}`)
-    if (await sha256Base64(r) !== hashes[u]) tainted = true // deploy in progress: the origin is the truth, but not cached
+    if (await sha256Base64(r) !== hashes[u]) { tainted = true; taintedUnits.add(u) } // deploy in progress: the origin is the truth, but not cached
     return r
   }
 
@@ -170,12 +187,13 @@ async function fromPeers (ctx: DeliveryContext, span: Span, partial: boolean): P
   const clientId = clientOf(ctx)
   let delivered = 0
   let peerBytes = 0
-  const emit = (u: number, bytes: Uint8Array, from: Source, c: ReadableStreamDefaultController<Uint8Array>): void => {
+  const emit = (u: number, bytes: Uint8Array<ArrayBuffer>, from: Source, c: ReadableStreamDefaultController<Uint8Array>): void => {
     const [a] = unitRange(u)
     const lo = Math.max(span.start, a) - a
     const hi = Math.min(span.end, a + bytes.length) - a
     const slice = bytes.subarray(lo, hi)
     if (keepForCache) verified.push(bytes)
+    else if (asset.blocks && !taintedUnits.has(u)) keepBlocks.push([u, bytes])
     countBytes(from, slice.length)
     if (from === 'peer') peerBytes += slice.length
     delivered += slice.length
@@ -187,7 +205,7 @@ async function fromPeers (ctx: DeliveryContext, span: Span, partial: boolean): P
   const done = new Promise<void>((resolve) => { finish = resolve })
   countRequest('peer')
   const body = new ReadableStream<Uint8Array>({
-    start: (c) => { emit(u0, first as Uint8Array, 'peer', c) },
+    start: (c) => { emit(u0, first as Uint8Array<ArrayBuffer>, 'peer', c) },
     pull: async (c) => {
       try {
         if (next > u1) {
@@ -197,6 +215,7 @@ async function fromPeers (ctx: DeliveryContext, span: Span, partial: boolean): P
             const blob = new Blob(verified as BlobPart[])
             if (await storeVerified(asset, blob)) notifyHave(path, manifest.infoHash)
           }
+          if (keepBlocks.length) void whenQuiet(() => keepVerifiedBlocks(asset, keepBlocks, path, manifest.infoHash))
           finish()
           return
         }
@@ -254,7 +273,34 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
     if (await storeVerified(asset, new Blob([buf]))) notifyHave(path, manifest.infoHash)
   }
 
-  // Not kept (a Range, an error status, private): count what the origin sends.
+  // A Range answered by the origin (video): the whole blocks inside it are
+  // verified and kept one by one, so a film visitors only stream still seeds.
+  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '')
+  if (partial && res.status === 206 && range && Number(range[3]) === asset.size && asset.blocks && asset.blockSize && cacheable(res)) {
+    const from = Number(range[1])
+    const copy = res.clone()
+    ctx.event.waitUntil((async () => {
+      let buf: ArrayBuffer
+      try {
+        buf = await Promise.race([copy.arrayBuffer(), new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('origin body timeout')), ORIGIN_KEEPALIVE_MS))])
+      } catch { record(0); return }
+      countBytes('origin', buf.byteLength)
+      record(buf.byteLength)
+      const bs = asset.blockSize!
+      const blocks: Array<[number, Uint8Array<ArrayBuffer>]> = []
+      const end = from + buf.byteLength
+      // Only blocks the range covers whole: [i·bs, min(size, (i+1)·bs)) ⊆ [from, end).
+      for (let i = Math.ceil(from / bs); i * bs < end; i++) {
+        const blockEnd = Math.min(asset.size, (i + 1) * bs)
+        if (blockEnd > end) break
+        blocks.push([i, new Uint8Array(buf, i * bs - from, blockEnd - i * bs)])
+      }
+      if (blocks.length) await whenQuiet(() => keepVerifiedBlocks(asset, blocks, path, manifest.infoHash))
+    })())
+    return withSource(res, 'origin')
+  }
+
+  // Not kept (an error status, private): count what the origin sends.
   const declared = Number(res.headers.get('Content-Length') ?? NaN)
   if (Number.isSafeInteger(declared) && declared >= 0 && !res.headers.has('Content-Encoding')) {
     countBytes('origin', declared)
@@ -267,6 +313,16 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
     flush: () => record(bytes)
   })
   return withSource(res, 'origin', res.body.pipeThrough(counter))
+}
+
+/** Verifies blocks against the manifest and keeps those that match, then offers them to the engine. */
+async function keepVerifiedBlocks (asset: ManifestAsset, blocks: Array<[number, Uint8Array<ArrayBuffer>]>, path: string, infoHash: string): Promise<void> {
+  let kept = 0
+  for (const [i, bytes] of blocks) {
+    if (await sha256Base64(bytes) !== asset.blocks![i]) continue // a deploy in progress: never kept
+    if (await storeBlock(asset, i, bytes.slice())) kept++
+  }
+  if (kept) notifyHave(path, infoHash)
 }
 
 /**

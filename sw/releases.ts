@@ -6,6 +6,7 @@ import { parseManifest, type Manifest } from '../src/shared/manifest.js'
 import { ASSET_CACHE, MANIFEST_URL, META_CACHE, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
 import { forgetCached } from './store.js'
+import { cacheIndexKey } from '../src/shared/cache-keys.js'
 import { whenQuiet } from './quiet.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -181,8 +182,9 @@ export async function prune (): Promise<void> {
     }
     const assets = await caches.open(ASSET_CACHE)
     for (const req of await assets.keys()) {
-      const integrity = decodeURIComponent(req.url.split('/').pop() ?? '')
-      if (!keepIntegrity.has(integrity)) { await assets.delete(req); forgetCached(integrity) }
+      const key = cacheIndexKey(req.url)
+      // Whole assets and their separately kept blocks go with their integrity.
+      if (!keepIntegrity.has(key.split('?')[0]!)) { await assets.delete(req); forgetCached(key) }
     }
   } catch (err) { debug('prune failed', err) }
 }

@@ -1,7 +1,7 @@
 // The verified cache: content-addressed by SRI integrity, so a byte range can
 // only ever be served for the hash it was verified against.
 import type { ManifestAsset } from '../src/shared/manifest.js'
-import { ASSET_CACHE, assetCacheKey } from '../src/shared/cache-keys.js'
+import { ASSET_CACHE, assetCacheKey, blockCacheKey, cacheIndexKey } from '../src/shared/cache-keys.js'
 import { debug } from './debug.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -19,7 +19,7 @@ let index: Promise<Set<string>> | null = null
 function known (): Promise<Set<string>> {
   index ??= caches.open(ASSET_CACHE)
     .then((c) => c.keys())
-    .then((keys) => new Set(keys.map((k) => decodeURIComponent(k.url.split('/').pop() ?? ''))))
+    .then((keys) => new Set(keys.map((k) => cacheIndexKey(k.url))))
     .catch(() => new Set<string>())
   return index
 }
@@ -67,6 +67,47 @@ export async function storeVerified (asset: ManifestAsset, body: Blob): Promise<
     debug('cache put failed', err)
     return false
   }
+}
+
+/** Length of block `i` of an asset. */
+function blockLength (asset: ManifestAsset, i: number): number {
+  const bs = asset.blockSize!
+  return Math.min(asset.size, (i + 1) * bs) - i * bs
+}
+
+/** Stores one block already verified against `asset.blocks[i]`. */
+export async function storeBlock (asset: ManifestAsset, i: number, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  const key = `${asset.integrity}?block=${i}`
+  if ((await known()).has(key) || (await known()).has(asset.integrity)) return true
+  try {
+    const cache = await caches.open(ASSET_CACHE)
+    await cache.put(blockCacheKey(self.registration.scope, asset.integrity, i), new Response(bytes, {
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) }
+    }))
+    ;(await known()).add(key)
+    return true
+  } catch (err) {
+    debug('cache put (block) failed', err)
+    return false
+  }
+}
+
+/** Blocks b0..b1 of an asset when every one is cached, else null. */
+export async function cachedBlocks (asset: ManifestAsset, b0: number, b1: number): Promise<Blob[] | null> {
+  if (!asset.blocks || !asset.blockSize) return null
+  const set = await known()
+  for (let i = b0; i <= b1; i++) if (!set.has(`${asset.integrity}?block=${i}`)) return null
+  try {
+    const cache = await caches.open(ASSET_CACHE)
+    const out: Blob[] = []
+    for (let i = b0; i <= b1; i++) {
+      const res = await cache.match(blockCacheKey(self.registration.scope, asset.integrity, i))
+      const blob = res ? await res.blob() : null
+      if (!blob || blob.size !== blockLength(asset, i)) { forgetCached(`${asset.integrity}?block=${i}`); return null }
+      out.push(blob)
+    }
+    return out
+  } catch { return null }
 }
 
 export async function dropAll (): Promise<void> {

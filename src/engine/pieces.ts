@@ -5,7 +5,7 @@
 // before it is offered, so a manifest/torrent mismatch can never make us send
 // bytes another peer would reject.
 import type { Manifest, ManifestAsset } from '../shared/manifest.js'
-import { ASSET_CACHE, assetCacheKey } from '../shared/cache-keys.js'
+import { ASSET_CACHE, assetCacheKey, blockCacheKey } from '../shared/cache-keys.js'
 
 interface Placed { path: string, asset: ManifestAsset, start: number, end: number }
 
@@ -51,26 +51,49 @@ function hex (buf: ArrayBuffer): string {
   return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** Reads verified asset blobs from Cache Storage, memoised for one import pass. */
+/** Reads verified asset blobs (or their blocks) from Cache Storage, memoised for one import pass. */
 export class CacheReader {
   private blobs = new Map<string, Promise<Blob | null>>()
   private cache: Promise<Cache> | null = null
   constructor (private readonly scope: string) {}
 
-  blob (asset: ManifestAsset): Promise<Blob | null> {
-    let p = this.blobs.get(asset.integrity)
+  private read (key: string, url: string, size: number): Promise<Blob | null> {
+    let p = this.blobs.get(key)
     if (!p) {
       this.cache ??= caches.open(ASSET_CACHE)
-      p = this.cache.then((c) => c.match(assetCacheKey(this.scope, asset.integrity)))
+      p = this.cache.then((c) => c.match(url))
         .then(async (res) => {
           if (!res) return null
           const b = await res.blob()
-          return b.size === asset.size ? b : null
+          return b.size === size ? b : null
         })
         .catch(() => null)
-      this.blobs.set(asset.integrity, p)
+      this.blobs.set(key, p)
     }
     return p
+  }
+
+  blob (asset: ManifestAsset): Promise<Blob | null> {
+    return this.read(asset.integrity, assetCacheKey(this.scope, asset.integrity), asset.size)
+  }
+
+  /**
+   * Bytes [from, to) of an asset: from the whole asset, or else from its
+   * separately kept verified blocks (a video visitors only streamed by Range).
+   */
+  async range (asset: ManifestAsset, from: number, to: number): Promise<Blob | null> {
+    const whole = await this.blob(asset)
+    if (whole) return whole.slice(from, to)
+    if (!asset.blocks || !asset.blockSize) return null
+    const bs = asset.blockSize
+    const parts: Blob[] = []
+    for (let i = Math.floor(from / bs); i * bs < to; i++) {
+      const len = Math.min(asset.size, (i + 1) * bs) - i * bs
+      const block = await this.read(`${asset.integrity}?block=${i}`, blockCacheKey(this.scope, asset.integrity, i), len)
+      if (!block) return null
+      parts.push(block.slice(Math.max(from, i * bs) - i * bs, Math.min(to, (i + 1) * bs) - i * bs))
+    }
+    return new Blob(parts)
   }
 }
 
@@ -93,9 +116,9 @@ export async function buildPieces (
       const parts: Blob[] = []
       let ok = true
       for (const p of map.assetsOf(i)) {
-        const blob = await reader.blob(p.asset)
-        if (!blob) { ok = false; break }
-        parts.push(blob.slice(Math.max(a, p.start) - p.start, Math.min(b, p.end) - p.start))
+        const part = await reader.range(p.asset, Math.max(a, p.start) - p.start, Math.min(b, p.end) - p.start)
+        if (!part) { ok = false; break }
+        parts.push(part)
       }
       if (!ok || parts.length === 0) continue
       // Assets start on piece boundaries: what follows the asset's last byte

@@ -8,3 +8,17 @@ export const META_CACHE = 'swarmcdn-meta-v1'
 export function assetCacheKey (scope: string, integrity: string): string {
   return new URL(`__swarmcdn/blob/${encodeURIComponent(integrity)}`, scope).href
 }
+
+/**
+ * One verified block of a large asset (a video streamed by Range is kept block
+ * by block). The cache-index form of both keys is `integrity` or
+ * `integrity?block=N` (see cacheIndexKey).
+ */
+export function blockCacheKey (scope: string, integrity: string, block: number): string {
+  return `${assetCacheKey(scope, integrity)}?block=${block}`
+}
+
+/** `integrity` or `integrity?block=N`, from a cache request URL. */
+export function cacheIndexKey (url: string): string {
+  return decodeURIComponent(url.split('/').pop() ?? '')
+}
