@@ -10,6 +10,7 @@ import { MemoryStore } from './memory-store.js'
 import { buildPieces, CacheReader, PieceMap } from './pieces.js'
 import { startPrefetch } from './prefetch.js'
 import { endRead } from './file-read.js'
+import { fastTrackerReconnect } from './tracker-reconnect.js'
 
 const debug = makeDebug('engine')
 
@@ -134,6 +135,8 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     throw new Error(`torrent infohash ${torrent.infoHash} does not match the manifest's ${manifest.infoHash}`)
   }
   debug('joined', torrent.infoHash, 'trackers', announce)
+  // Trackers are created when discovery starts, right after 'ready'.
+  if (!fastTrackerReconnect(torrent)) setTimeout(() => fastTrackerReconnect(torrent), 0)
   const readyAt = Date.now()
 
   const map = new PieceMap(manifest, torrent.pieceLength)

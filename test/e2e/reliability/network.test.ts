@@ -44,11 +44,15 @@ describe('tracker and origin restarting', () => {
       const js = await pageFetch(b.page, '/js/app.js')
       expect(js.status).toBe(200)
       expect(js.sha256).toBe(sha256(site.assets['/js/app.js']!))
-      // A newcomer after the restart gets the whole site.
+      // The visitors announce again within seconds (not bittorrent-tracker's
+      // 10 s + up to 5 min), so a newcomer after the restart finds them.
+      await expect.poll(() => server.stats().tracker.peers, { timeout: 20_000 }).toBeGreaterThanOrEqual(2)
       const c = await visit(browser, server.url)
       await waitControlled(c.page)
+      await waitForPeers(c.page, 1)
       const got = await fetchAll(c.page, site)
       for (const [path, x] of Object.entries(got)) expect(x.sha256, path).toBe(sha256(site.assets[path]!))
+      expect(got['/img/a.png']!.source).toMatch(/^(peer|cache)$/)
       for (const v of [a, b, c]) expect(v.errors.filter((e) => !chromiumNoise.test(e))).toEqual([])
       await a.context.close()
       await b.context.close()
