@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { chromiumPath, ROOT, withTimeout } from './lib.js'
 import { firstPeer } from './first-peer.js'
+import { multipage } from './multipage.js'
 import { offload } from './offload.js'
 import { farOrigin, noPeerOverhead } from './pageload.js'
 import { publishSpeed } from './publish.js'
@@ -18,7 +19,7 @@ import { trackerCapacity } from './tracker.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { offload: 240_000, overhead: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000 }
+const LIMIT_MS = { offload: 240_000, multipage: 150_000, overhead: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000 }
 
 function environment () {
   const pkg = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
@@ -55,6 +56,7 @@ async function figure (name, fn) {
 const started = Date.now()
 await figure('sizes', sizes)
 await figure('offload', () => offload(OFFLOAD_NS))
+await figure('multipage', multipage)
 await figure('overhead', () => noPeerOverhead(7))
 await figure('farOrigin', () => farOrigin(5))
 await figure('throughput', throughput)
@@ -77,6 +79,14 @@ for (const r of f.offload?.rows ?? []) {
   row(`offload, N=${r.n}`, `${fmt(r.offload, 3)} offload`, `ceiling ${fmt(r.ceiling, 3)}`, fmt(r.ratioToCeiling, 3), '≥ 0.95 × ceiling', r.ratioToCeiling >= 0.95)
 }
 failed('offload', 'offload')
+if (f.multipage) {
+  const m = f.multipage
+  const e = m.page1EngineLaterVisitors
+  row(`multi-page browse with churn, N=${m.n}`, `${fmt(m.offload, 3)} offload`, `ceiling ${fmt(m.ceiling, 3)}`, fmt(m.ratioToCeiling, 3), '≥ 0.9 × ceiling', m.ratioToCeiling >= 0.9)
+  row('multi-page: page-1 engine, first peer', ms(e.firstPeerMsMedian), `engine start ${ms(e.startedMsMedian)}`, `${e.withPeer} of ${e.of}`, 'report', undefined)
+  row('multi-page: page-1 prefetch finished', ms(e.prefetchFinishedMsMedian), `first peer ${ms(e.firstPeerMsMedian)}`, `${e.prefetchFinished} of ${e.of}`, 'report', undefined)
+}
+failed('multipage', 'multi-page browse')
 if (f.overhead) {
   const o = f.overhead
   const v = o.variants
