@@ -3,13 +3,13 @@
 // Plain ESM JavaScript so `npm run bench` needs nothing but the built dist/.
 import { spawn } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PNG } from 'pngjs'
-import { chromium } from 'playwright-core'
+import { launchChromium } from '../scripts/chromium.mjs'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const CLI = join(ROOT, 'bin', 'swarmcdn.js')
@@ -220,29 +220,10 @@ export function assetBytes (stats, paths) {
 
 // ── Chromium ────────────────────────────────────────────────────────────────
 
-export function chromiumPath () {
-  if (process.env.SWARMCDN_CHROMIUM) return process.env.SWARMCDN_CHROMIUM
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium'
-  return undefined
-}
-
-/** The same flags as the e2e harness: headless, no network beyond loopback. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-domain-reliability',
-  '--metrics-recording-only',
-  '--disable-features=WebRtcHideLocalIpsWithMdns'
-]
+export { chromiumPath, CHROMIUM_ARGS } from '../scripts/chromium.mjs'
 
 export function launch () {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+  return launchChromium()
 }
 
 /** A fresh visitor (own profile) opening `url`. */

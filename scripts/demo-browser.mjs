@@ -1,36 +1,13 @@
 // Headless Chromium visitors for the demo site, shared by
 // `npm run demo:visitors` and the dashboard's end-to-end test. Chromium is
 // found and started exactly as test/e2e/harness.ts `launch()` does.
-import { existsSync } from 'node:fs'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './chromium.mjs'
 
-/** $SWARMCDN_CHROMIUM, else Debian's /usr/bin/chromium, else Playwright's own browser. */
-export function chromiumPath () {
-  const env = process.env.SWARMCDN_CHROMIUM
-  if (env) return env
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium'
-  return undefined
-}
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  // A closed network: no background or component traffic.
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-domain-reliability',
-  '--metrics-recording-only',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  // Headless visitors "watch" the film muted, without a user gesture.
-  '--autoplay-policy=no-user-gesture-required'
-]
+export { chromiumPath, CHROMIUM_ARGS } from './chromium.mjs'
 
 export function launch () {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+  // Headless visitors "watch" the film muted, without a user gesture.
+  return launchChromium(['--autoplay-policy=no-user-gesture-required'])
 }
 
 const FILM = '/media/aurora.mp4'

@@ -249,7 +249,7 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
   // The page's body passes through untouched (no JavaScript per chunk: a JS
   // TransformStream here cost ~190 ms p95 per asset on a 2-core machine). The
   // bytes to verify and keep come from a clone, read natively in the background.
-  if (!partial && res.status === 200 && cacheable(res) && asset.size <= CACHE_MAX_BYTES) {
+  const observed = (keep: (buf: ArrayBuffer) => Promise<void>): Response => {
     const copy = res.clone()
     ctx.event.waitUntil((async () => {
       let buf: ArrayBuffer
@@ -258,10 +258,14 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
       } catch { record(0); return }
       countBytes('origin', buf.byteLength)
       record(buf.byteLength)
-      if (buf.byteLength !== asset.size) return
-      await whenQuiet(() => keepOriginBytes(buf))
+      await keep(buf)
     })())
     return withSource(res, 'origin')
+  }
+  if (!partial && res.status === 200 && cacheable(res) && asset.size <= CACHE_MAX_BYTES) {
+    return observed(async (buf) => {
+      if (buf.byteLength === asset.size) await whenQuiet(() => keepOriginBytes(buf))
+    })
   }
   async function keepOriginBytes (buf: ArrayBuffer): Promise<void> {
     // Origin bytes that do not match the manifest (a deploy in progress) went
@@ -278,14 +282,7 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
   const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '')
   if (partial && res.status === 206 && range && Number(range[3]) === asset.size && asset.blocks && asset.blockSize && cacheable(res)) {
     const from = Number(range[1])
-    const copy = res.clone()
-    ctx.event.waitUntil((async () => {
-      let buf: ArrayBuffer
-      try {
-        buf = await Promise.race([copy.arrayBuffer(), new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('origin body timeout')), ORIGIN_KEEPALIVE_MS))])
-      } catch { record(0); return }
-      countBytes('origin', buf.byteLength)
-      record(buf.byteLength)
+    return observed(async (buf) => {
       const bs = asset.blockSize!
       const blocks: Array<[number, Uint8Array<ArrayBuffer>]> = []
       const end = from + buf.byteLength
@@ -296,8 +293,7 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
         blocks.push([i, new Uint8Array(buf, i * bs - from, blockEnd - i * bs)])
       }
       if (blocks.length) await whenQuiet(() => keepVerifiedBlocks(asset, blocks, path, manifest.infoHash))
-    })())
-    return withSource(res, 'origin')
+    })
   }
 
   // Not kept (an error status, private): count what the origin sends.

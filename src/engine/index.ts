@@ -92,7 +92,10 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     .map((u) => u.pathname)
   if (loadedHere.length) navigator.serviceWorker.controller?.postMessage({ type: 'swarmcdn:adopt', paths: [...new Set(loadedHere)] })
 
-  const torrentRes = await fetch(new URL(manifest.torrent, opts.manifestUrl), { cache: 'no-cache' })
+  // The torrent's name is its infohash, so its bytes never change: any cached
+  // copy will do, without a revalidation round trip on every navigation (and
+  // the infohash is checked below anyway).
+  const torrentRes = await fetch(new URL(manifest.torrent, opts.manifestUrl), { cache: 'force-cache' })
   if (!torrentRes.ok) throw new Error(`torrent answered HTTP ${torrentRes.status}`)
   const torrentBuf = new Uint8Array(await torrentRes.arrayBuffer())
 

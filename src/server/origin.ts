@@ -153,10 +153,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
       else res.destroy()
     })
   })
-  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    if (rawPathname(req) === ANNOUNCE_PATH) tracker.handleUpgrade(req, socket, head)
-    else tracker.refuseUpgrade(socket, 404, 'bad_path')
-  })
+  tracker.attach(server)
 
   let port: number
   try {

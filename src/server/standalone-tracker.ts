@@ -75,10 +75,7 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
     if (path === ANNOUNCE_PATH) return sendText(res, 426, 'Upgrade Required: the tracker speaks WebSocket', { Upgrade: 'websocket', Connection: 'Upgrade' })
     sendText(res, 404, 'Not Found')
   })
-  server.on('upgrade', (req, socket, head: Buffer) => {
-    if (rawPathname(req) === ANNOUNCE_PATH) tracker.handleUpgrade(req, socket, head)
-    else tracker.refuseUpgrade(socket, 404, 'bad_path')
-  })
+  tracker.attach(server)
 
   let port: number
   try {

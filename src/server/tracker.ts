@@ -3,11 +3,12 @@
 // signaling endpoint needs: an infohash allow-list, a message size cap, a
 // connection cap, a per-connection message rate limit, input validation, and
 // dead-connection reaping.
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
 import TrackerServer, { type TrackerSocket } from 'bittorrent-tracker/server'
 import { debug } from './debug.js'
+import { rawPathname } from './http-util.js'
 import type { TrackerStatsJson } from './stats.js'
 
 const log = debug('tracker')
@@ -71,6 +72,8 @@ export interface MountedTracker {
   handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** Refuses an upgrade for another path. */
   refuseUpgrade: (socket: Duplex, status: number, reason: RejectReason) => void
+  /** Routes `server`'s WebSocket upgrades: ANNOUNCE_PATH to the tracker, any other path refused. */
+  attach: (server: HttpServer) => void
   stats: () => TrackerStatsJson
   resetCounters: () => void
   close: () => Promise<void>
@@ -244,6 +247,12 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
       wss.handleUpgrade(req, socket, head, (ws) => { adopt(ws as TrackerSocket, req) })
     },
     refuseUpgrade,
+    attach (http) {
+      http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (rawPathname(req) === ANNOUNCE_PATH) this.handleUpgrade(req, socket, head)
+        else refuseUpgrade(socket, 404, 'bad_path')
+      })
+    },
     stats () {
       let peers = 0
       let swarms = 0

@@ -1,43 +1,18 @@
 // Shared e2e harness: a generated site, published with the real CLI code,
 // served by the real origin + tracker, visited by real Chromium contexts.
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { launchChromium } from '../../scripts/chromium.mjs'
 import { publish } from '../../src/cli/publish.js'
 import { startServer, type RunningServer } from '../../src/server/index.js'
 
-/**
- * Chromium: $SWARMCDN_CHROMIUM, else Debian's /usr/bin/chromium, else the
- * browser Playwright installed itself (where one is).
- */
-export function chromiumPath (): string | undefined {
-  const env = process.env.SWARMCDN_CHROMIUM
-  if (env) return env
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium'
-  return undefined
-}
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  // The machine's network is closed: no background or component traffic.
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-domain-reliability',
-  '--metrics-recording-only',
-  // Node WebRTC peers cannot resolve Chromium's mDNS host candidates.
-  '--disable-features=WebRtcHideLocalIpsWithMdns'
-]
+export { chromiumPath, CHROMIUM_ARGS } from '../../scripts/chromium.mjs'
 
 export async function launch (): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+  return launchChromium()
 }
 
 /** Deterministic bytes (xorshift), so failures reproduce. */
