@@ -69,8 +69,9 @@ export const REFERENCE_ASSETS = {
   '/img/banner.png': { kind: 'png', w: 1000, h: 1000 }
 }
 
-function landingHtml (tag) {
-  return `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>bench</title>${tag}</head><body><h1>landing</h1></body></html>`
+function landingHtml (tag, link) {
+  const nav = link ? '<nav><a href="page.html">assets</a></nav>' : ''
+  return `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>bench</title>${tag}</head><body><h1>landing</h1>${nav}</body></html>`
 }
 
 function assetPageHtml (tag, assets) {
@@ -89,7 +90,11 @@ function assetPageHtml (tag, assets) {
  * { kind: 'css'|'js'|'png'|'bin', size | w,h }; `tag` is the script tag of the
  * swarmcdn pages. Returns { dir, sizes, total, cleanup }.
  */
-export async function makeSite (assets = REFERENCE_ASSETS, seed = 1, tag = SCRIPT_TAG) {
+/**
+ * `linkAssetPage`: the landing page links to the asset page, as a real site's
+ * pages link to each other (the page graph then lets the engine prefetch it).
+ */
+export async function makeSite (assets = REFERENCE_ASSETS, seed = 1, tag = SCRIPT_TAG, linkAssetPage = false) {
   const dir = await mkdtemp(join(tmpdir(), 'swarmcdn-bench-'))
   const sizes = {}
   let s = seed
@@ -103,9 +108,9 @@ export async function makeSite (assets = REFERENCE_ASSETS, seed = 1, tag = SCRIP
     await writeFile(join(dir, path), data)
   }
   const pages = {
-    '/index.html': landingHtml(tag),
+    '/index.html': landingHtml(tag, linkAssetPage),
     '/page.html': assetPageHtml(tag, assets),
-    '/plain/index.html': landingHtml(''),
+    '/plain/index.html': landingHtml('', linkAssetPage),
     '/plain/page.html': assetPageHtml('', assets)
   }
   for (const [path, html] of Object.entries(pages)) {

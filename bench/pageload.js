@@ -23,6 +23,9 @@ import { fetchAllInPage, launch, loadTiming, makeSite, median, publishSite, quan
  */
 export const VARIANTS = ['plain', 'plain-tab', 'swarm-tab', 'swarm-nav']
 
+/** Seconds a visitor spends on the landing page before opening the asset page. */
+const LANDING_DWELL_MS = 2000
+
 async function run (browser, base, variant, paths, needPeers) {
   const plain = variant.startsWith('plain')
   const prefix = plain ? 'plain/' : ''
@@ -33,6 +36,9 @@ async function run (browser, base, variant, paths, needPeers) {
       await waitForEngine(page)
       if (needPeers) await waitForPeers(page)
     }
+    // A visitor reads the landing page for a moment before moving on; the
+    // same for every variant, so the ratio compares like with like.
+    await page.waitForTimeout(LANDING_DWELL_MS)
     let target = page
     if (variant.endsWith('-tab')) target = await context.newPage()
     await target.goto(`${base}${prefix}page.html`, { waitUntil: 'load' })
@@ -75,7 +81,7 @@ function summarize (runs, paths) {
 }
 
 async function compare ({ reps, serverOpts, warmSwarm }) {
-  const site = await makeSite()
+  const site = await makeSite(undefined, 1, undefined, true)
   const browser = await launch()
   const paths = Object.keys(site.sizes)
   let origin
