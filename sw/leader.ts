@@ -88,17 +88,29 @@ function post (msg: SwToEngine, transfer: Transferable[] = []): void {
 }
 
 /**
- * Whether a live leader is attached. Without one, open windows are asked to
- * attach (after an SW restart the leader is alive but we forgot its port), but
- * this request does not wait for that: it goes to the origin at once.
+ * Asking the windows to attach a leader costs an IPC round trip; a page
+ * loading its assets would pay it on every request. Ask at most this often.
  */
+const SUMMON_INTERVAL_MS = 2000
+let lastSummon = 0
+
+/** After an SW restart the leader is alive but we forgot its port: ask the windows, without waiting. */
+function summonLeader (): void {
+  if (Date.now() - lastSummon < SUMMON_INTERVAL_MS) return
+  lastSummon = Date.now()
+  void self.clients.matchAll({ type: 'window' }).then((clients) => {
+    for (const c of clients) c.postMessage({ type: 'swarmcdn:need-leader' })
+  }).catch(() => {})
+}
+
+/** Whether a live leader is attached; a request without one goes to the origin at once. */
 async function liveLeader (): Promise<boolean> {
   if (port && leaderClient) {
     // The leader's page navigated away or closed: never post into the void.
     if (!(await self.clients.get(leaderClient))) dropLeader()
   }
   if (port) return true
-  for (const c of await self.clients.matchAll({ type: 'window' })) c.postMessage({ type: 'swarmcdn:need-leader' })
+  summonLeader()
   return false
 }
 
@@ -107,10 +119,13 @@ async function liveLeader (): Promise<boolean> {
  * exactly those bytes (unverified: the caller verifies) or a reason to go to origin.
  */
 export async function requestFromLeader (path: string, start: number, end: number, infoHash: string): Promise<{ stream: ReadableStream<Uint8Array>, cancel: () => void } | FallbackReason> {
-  if (!(await liveLeader())) return 'no-leader'
+  // The checks that cost nothing come first: a request that will go to the
+  // origin anyway pays no IPC to see whether the leader's window still exists.
+  if (!port) { summonLeader(); return 'no-leader' }
   if (leaderHash !== infoHash) return 'release-mismatch'
   // Everything the leader holds itself is in the verified cache already.
   if (leaderPeers === 0) return 'no-peer-has-it'
+  if (!(await liveLeader())) return 'no-leader'
   const id = nextId++
   const answer = new Promise<ReadableStream<Uint8Array> | FallbackReason>((resolve) => {
     pending.set(id, { settle: resolve })

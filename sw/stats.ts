@@ -1,6 +1,7 @@
 // Byte counters by source, persisted in IndexedDB so an SW restart (Chromium
 // stops idle workers after ~30 s) does not reset a visitor's numbers.
 import { get, set } from 'idb-keyval'
+import { whenQuiet } from './quiet.js'
 import { emptyCounters, type AssetDelivery, type Counters, type FallbackReason, type Source } from '../src/shared/protocol.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -31,9 +32,13 @@ function sumInto (live: Counters, saved: Counters): Counters {
 
 function scheduleSave (): void {
   if (saveTimer) return
+  // An IndexedDB write of the whole table waits for the pages to be quiet.
   saveTimer = setTimeout(() => {
-    saveTimer = null
-    void loadStats().then(() => set(KEY, { counters, assets })).catch(() => {})
+    void whenQuiet(async () => {
+      saveTimer = null
+      await loadStats()
+      await set(KEY, { counters, assets })
+    })
   }, 500)
 }
 
