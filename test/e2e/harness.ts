@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from '../../scripts/chromium.mjs'
+import { seededBytes as bytes } from '../../scripts/multipage-site.mjs'
 import { publish } from '../../src/cli/publish.js'
 import { startServer, type RunningServer } from '../../src/server/index.js'
 
@@ -16,17 +17,7 @@ export async function launch (): Promise<Browser> {
 }
 
 /** Deterministic bytes (xorshift), so failures reproduce. */
-export function bytes (size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size)
-  let x = (seed * 2654435761) >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13; x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5; x >>>= 0
-    b[i] = x & 0xff
-  }
-  return b
-}
+export { bytes }
 
 export function sha256 (data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex')

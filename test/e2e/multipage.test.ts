@@ -2,60 +2,19 @@
 // each; pages ask for assets while parsing (tags) and from their own scripts;
 // each visitor leaves once the visitor after next has arrived. The origin's
 // own counters give the offload of pages 2–3.
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import type { RunningServer } from '../../src/server/index.js'
-import { png } from './fixtures.js'
-import { bytes, launch, makeSite, publishAndServe, visit, type Site, type Visitor } from './harness.js'
+import { assetsOfPages, writeMultipageSite } from '../../scripts/multipage-site.mjs'
+import { launch, makeSite, publishAndServe, visit, type Site, type Visitor } from './harness.js'
 
 const N = 6
 /** "A few seconds" on each page. */
 const DWELL_MS = 3000
 
-const head = (title: string): string =>
-  `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title>` +
-  '<link rel="stylesheet" href="/css/site.css"><script src="/swarmcdn.js" defer data-ice-servers="[]"></script></head>'
-
-/** Parse-time assets per page (tags); script-time assets are fetched by each page's own script. */
-const PAGES: Record<string, { title: string, images: string[], script: string, scriptFetches: string[], links: string[] }> = {
-  '/index.html': { title: 'Home', images: ['/img/hero.png'], script: '/js/home.js', scriptFetches: ['/data/home.json'], links: ['/page2.html', '/page3.html'] },
-  '/page2.html': { title: 'Gallery', images: ['/img/g1.png', '/img/g2.png', '/img/g3.png'], script: '/js/gallery.js', scriptFetches: ['/data/gallery.json', '/img/g-lazy.png'], links: ['/page3.html', '/index.html'] },
-  '/page3.html': { title: 'Product', images: ['/img/p1.png', '/img/p2.png'], script: '/js/product.js', scriptFetches: ['/data/product.json', '/img/p-zoom.png'], links: ['/index.html'] }
-}
-
-const IMAGE_SIZES: Record<string, number> = {
-  '/img/hero.png': 400_000,
-  '/img/g1.png': 500_000,
-  '/img/g2.png': 300_000,
-  '/img/g3.png': 250_000,
-  '/img/g-lazy.png': 350_000,
-  '/img/p1.png': 600_000,
-  '/img/p2.png': 200_000,
-  '/img/p-zoom.png': 700_000
-}
-
 async function buildSite (): Promise<Site> {
   const site = await makeSite({ assets: {}, pages: {} })
-  const put = async (path: string, data: Buffer | string): Promise<void> => {
-    await mkdir(dirname(join(site.dir, path)), { recursive: true })
-    await writeFile(join(site.dir, path), data)
-    if (!path.endsWith('.html')) site.assets[path] = Buffer.from(data)
-  }
-  let seed = 100
-  for (const [path, size] of Object.entries(IMAGE_SIZES)) await put(path, png(size, seed++))
-  await put('/css/site.css', 'body{font-family:sans-serif}img{width:64px;height:64px}' + '/*' + 'x'.repeat(8000) + '*/')
-  for (const [page, p] of Object.entries(PAGES)) {
-    const fetches = p.scriptFetches.map((u) => u.endsWith('.json')
-      ? `fetch(${JSON.stringify(u)}).then(r=>r.json()).then(j=>{document.title+=' '+j.n})`
-      : `(()=>{const i=new Image();i.src=${JSON.stringify(u)};document.body.append(i)})()`).join(';')
-    await put(p.script, `// ${p.title}\n${fetches};\n/*${bytes(30_000, seed++).toString('base64')}*/\n`)
-    for (const u of p.scriptFetches.filter((x) => x.endsWith('.json'))) await put(u, JSON.stringify({ n: u.length, pad: bytes(20_000, seed++).toString('base64') }))
-    const body = `<body><h1>${p.title}</h1>${p.images.map((i) => `<img src="${i}">`).join('')}` +
-      `<nav>${p.links.map((l) => `<a href="${l}">${l}</a>`).join(' ')}</nav><script src="${p.script}"></script></body></html>`
-    await put(page, head(p.title) + body)
-  }
+  Object.assign(site.assets, await writeMultipageSite(site.dir))
   return site
 }
 
@@ -78,7 +37,7 @@ describe('multi-page browse with churn', () => {
   it(`N = ${N}: pages 2–3 come from peers and cache for all but the first visitor (≥ 0.9 × ceiling)`, async () => {
     const open: Visitor[] = []
     const errors: string[] = []
-    const assetsOf = (pages: string[]): Set<string> => new Set(pages.flatMap((p) => [...PAGES[p]!.images, PAGES[p]!.script, ...PAGES[p]!.scriptFetches, '/css/site.css']))
+    const assetsOf = assetsOfPages
     const p1 = assetsOf(['/index.html'])
     const p23 = [...assetsOf(['/page2.html', '/page3.html'])].filter((a) => !p1.has(a))
     const p23Bytes = p23.reduce((n, a) => n + site.assets[a]!.length, 0)
