@@ -48,26 +48,14 @@ export async function deliver (ctx: DeliveryContext): Promise<Response> {
   const span: Span = range.kind === 'partial' ? { start: range.start, end: range.end + 1 } : { start: 0, end: asset.size }
 
   const blob = await cachedBlob(asset)
-  if (blob) {
-    const body = partial ? blob.slice(span.start, span.end) : blob
-    countRequest('cache')
-    countBytes('cache', span.end - span.start)
-    recordDelivery(ctx.path, { source: 'cache', bytes: span.end - span.start, at: Date.now() }, ctx.event.clientId || ctx.event.resultingClientId)
-    return assetResponse(asset, 'cache', body, span, partial)
-  }
+  if (blob) return fromCache(ctx, partial ? blob.slice(span.start, span.end) : blob, span, partial)
 
   // A streamed video is kept block by block: a range may be whole in the cache.
   if (partial && asset.blocks && asset.blockSize) {
     const bs = asset.blockSize
     const b0 = Math.floor(span.start / bs)
     const blocks = await cachedBlocks(asset, b0, Math.floor((span.end - 1) / bs))
-    if (blocks) {
-      const body = new Blob(blocks).slice(span.start - b0 * bs, span.end - b0 * bs)
-      countRequest('cache')
-      countBytes('cache', span.end - span.start)
-      recordDelivery(ctx.path, { source: 'cache', bytes: span.end - span.start, at: Date.now() }, ctx.event.clientId || ctx.event.resultingClientId)
-      return assetResponse(asset, 'cache', body, span, partial)
-    }
+    if (blocks) return fromCache(ctx, new Blob(blocks).slice(span.start - b0 * bs, span.end - b0 * bs), span, partial)
   }
 
   const peer = await fromPeers(ctx, span, partial)
@@ -77,6 +65,21 @@ export async function deliver (ctx: DeliveryContext): Promise<Response> {
 
 function clientOf (ctx: DeliveryContext): string | null {
   return ctx.event.clientId || ctx.event.resultingClientId || null
+}
+
+/** Verified bytes from Cache Storage (`body` is exactly `span`). */
+function fromCache (ctx: DeliveryContext, body: Blob, span: Span, partial: boolean): Response {
+  countRequest('cache')
+  countBytes('cache', span.end - span.start)
+  recordDelivery(ctx.path, { source: 'cache', bytes: span.end - span.start, at: Date.now() }, clientOf(ctx))
+  return assetResponse(ctx.asset, 'cache', body, span, partial)
+}
+
+/** An origin body read natively, bounded so a stalled origin cannot keep the SW alive. */
+function withinKeepalive<T> (read: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('origin body timeout')), ORIGIN_KEEPALIVE_MS) })
+  return Promise.race([read, timeout]).finally(() => clearTimeout(timer))
 }
 
 function cacheable (res: Response): boolean {
@@ -260,38 +263,42 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
   // to the page without the SW touching the bytes, and which is also what gets
   // verified and kept, later, when the pages are quiet.
   const declared = res.headers.has('Content-Encoding') ? NaN : Number(res.headers.get('Content-Length') ?? NaN)
+  // What of this response may be kept: the whole asset, or (a Range answered
+  // by the origin, e.g. video) the whole blocks inside it, so a film visitors
+  // only stream still seeds.
   const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '')
+  const keepWhole = !partial && res.status === 200 && cacheable(res) && asset.size <= CACHE_MAX_BYTES
+  const keepFrom = partial && res.status === 206 && range && Number(range[3]) === asset.size && asset.blocks && asset.blockSize && cacheable(res) ? Number(range[1]) : null
+  /** Verifies and keeps, once the pages are quiet; `bytes` is read only then. */
+  const keep = (bytes: () => Promise<ArrayBuffer>, blob?: Blob): Promise<void> => whenQuiet(async () => {
+    if (keepWhole) {
+      const buf = await bytes()
+      if (buf.byteLength === asset.size) await keepOriginBytes(buf, blob)
+    } else if (keepFrom !== null) {
+      await keepOriginBlocks(await bytes(), keepFrom)
+    }
+  })
+
   if (Number.isSafeInteger(declared) && declared <= BLOB_BODY_MAX_BYTES && (res.status === 200 || res.status === 206)) {
-    const blob = await Promise.race([res.blob(), new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('origin body timeout')), ORIGIN_KEEPALIVE_MS))])
+    const blob = await withinKeepalive(res.blob())
     countBytes('origin', blob.size)
     record(blob.size)
-    if (!partial && res.status === 200 && cacheable(res) && blob.size === asset.size) {
-      ctx.event.waitUntil(whenQuiet(async () => keepOriginBytes(await blob.arrayBuffer(), blob)))
-    } else if (partial && res.status === 206 && range && Number(range[3]) === asset.size && asset.blocks && cacheable(res)) {
-      ctx.event.waitUntil(whenQuiet(async () => keepOriginBlocks(await blob.arrayBuffer(), Number(range[1]))))
-    }
+    if (keepWhole || keepFrom !== null) ctx.event.waitUntil(keep(() => blob.arrayBuffer(), blob))
     return withSource(res, 'origin', blob)
   }
 
   // A body too large (or of unknown length) to hold: it streams through, and
   // the bytes to verify and keep come from a clone, read natively.
-  const observed = (keep: (buf: ArrayBuffer) => Promise<void>): Response => {
+  if (keepWhole || keepFrom !== null) {
     const copy = res.clone()
     ctx.event.waitUntil((async () => {
       let buf: ArrayBuffer
-      try {
-        buf = await Promise.race([copy.arrayBuffer(), new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('origin body timeout')), ORIGIN_KEEPALIVE_MS))])
-      } catch { record(0); return }
+      try { buf = await withinKeepalive(copy.arrayBuffer()) } catch { record(0); return }
       countBytes('origin', buf.byteLength)
       record(buf.byteLength)
-      await keep(buf)
+      await keep(async () => buf)
     })())
     return withSource(res, 'origin')
-  }
-  if (!partial && res.status === 200 && cacheable(res) && asset.size <= CACHE_MAX_BYTES) {
-    return observed(async (buf) => {
-      if (buf.byteLength === asset.size) await whenQuiet(() => keepOriginBytes(buf))
-    })
   }
   async function keepOriginBytes (buf: ArrayBuffer, blob?: Blob): Promise<void> {
     // Origin bytes that do not match the manifest (a deploy in progress) went
@@ -314,13 +321,6 @@ async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: Fall
       blocks.push([i, new Uint8Array(buf, i * bs - from, blockEnd - i * bs)])
     }
     if (blocks.length) await keepVerifiedBlocks(asset, blocks, path, manifest.infoHash)
-  }
-
-  // A Range answered by the origin (video): the whole blocks inside it are
-  // verified and kept one by one, so a film visitors only stream still seeds.
-  if (partial && res.status === 206 && range && Number(range[3]) === asset.size && asset.blocks && asset.blockSize && cacheable(res)) {
-    const from = Number(range[1])
-    return observed((buf) => whenQuiet(() => keepOriginBlocks(buf, from)))
   }
 
   // Not kept (an error status, private): count what the origin sends.
