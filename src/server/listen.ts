@@ -37,3 +37,25 @@ export function parsePort (value: string | number): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${JSON.stringify(String(value))} (0-65535)`)
   return n
 }
+
+/**
+ * Listens, and returns the port with an idempotent close of the server and
+ * the tracker mounted on it; when listening fails, the tracker is closed too.
+ */
+export async function listenWithTracker (server: Server, tracker: { close: () => Promise<void> }, port: number, host: string): Promise<{ port: number, close: () => Promise<void> }> {
+  let bound: number
+  try {
+    bound = await listen(server, port, host)
+  } catch (err) {
+    await tracker.close()
+    throw err
+  }
+  let closing: Promise<void> | null = null
+  return {
+    port: bound,
+    close: () => {
+      closing ??= Promise.all([tracker.close(), stopServer(server)]).then(() => {})
+      return closing
+    }
+  }
+}

@@ -9,7 +9,7 @@ import { createMetrics } from './metrics.js'
 import { ReleaseWatcher } from './release.js'
 import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
 import { admitter, parseInfoHashes } from './allow-list.js'
-import { listen, stopServer } from './listen.js'
+import { listenWithTracker } from './listen.js'
 import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, setCors, formatOrigin } from './http-util.js'
 
 export const STATS_PATH = '/swarmcdn/stats'
@@ -155,15 +155,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
   })
   tracker.attach(server)
 
-  let port: number
-  try {
-    port = await listen(server, opts.port ?? 8080, host)
-  } catch (err) {
-    await tracker.close()
-    throw err
-  }
-
-  let closing: Promise<void> | null = null
+  const { port, close } = await listenWithTracker(server, tracker, opts.port ?? 8080, host)
   const base = formatOrigin('http', host, port)
   return {
     url: `${base}/`,
@@ -174,9 +166,6 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     metricsUrl: `${base}${METRICS_PATH}`,
     stats,
     resetStats,
-    close: () => {
-      closing ??= Promise.all([tracker.close(), stopServer(server)]).then(() => {})
-      return closing
-    }
+    close
   }
 }

@@ -7,7 +7,7 @@ import { createMetrics } from './metrics.js'
 import { ReleaseWatcher } from './release.js'
 import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
 import { admitter, parseInfoHashes } from './allow-list.js'
-import { listen, stopServer } from './listen.js'
+import { listenWithTracker } from './listen.js'
 import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, formatOrigin } from './http-util.js'
 import type { TrackerStatsJson } from './stats.js'
 import { METRICS_PATH } from './origin.js'
@@ -77,14 +77,7 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
   })
   tracker.attach(server)
 
-  let port: number
-  try {
-    port = await listen(server, opts.port ?? 8000, host)
-  } catch (err) {
-    await tracker.close()
-    throw err
-  }
-  let closing: Promise<void> | null = null
+  const { port, close } = await listenWithTracker(server, tracker, opts.port ?? 8000, host)
   const base = formatOrigin('http', host, port)
   return {
     url: `${formatOrigin('ws', host, port)}${ANNOUNCE_PATH}`,
@@ -94,9 +87,6 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
     metricsUrl: `${base}${METRICS_PATH}`,
     open: allowAll,
     stats: () => tracker.stats(),
-    close: () => {
-      closing ??= Promise.all([tracker.close(), stopServer(server)]).then(() => {})
-      return closing
-    }
+    close
   }
 }
