@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PNG } from 'pngjs'
 import { launchChromium } from '../scripts/chromium.mjs'
+import { mulberry32 } from '../scripts/prng.mjs'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const CLI = join(ROOT, 'bin', 'swarmcdn.js')
@@ -23,17 +24,8 @@ export function bytes (size, seed) {
   return Buffer.concat([c.update(Buffer.alloc(size)), c.final()])
 }
 
-/** mulberry32: a tiny seeded PRNG for choosing sizes. */
-export function rng (seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG for choosing sizes. */
+export const rng = mulberry32
 
 /** Text that parses as CSS or JS (one comment) of exactly `size` bytes. */
 function commentText (size, seed) {

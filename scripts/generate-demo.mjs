@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
 import { zipSync, strToU8 } from 'fflate'
+import { mulberry32 } from './prng.mjs'
 
 const require = createRequire(import.meta.url)
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -24,17 +25,8 @@ export const GENERATOR_VERSION = 5
 const STAMP = '.generated.json'
 
 // ── deterministic randomness ────────────────────────────────────────────────
-function rng (seed) {
-  let a = seed >>> 0
-  return () => {
-    // mulberry32: small, fast, and good enough for film grain.
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// mulberry32: small, fast, and good enough for film grain.
+const rng = mulberry32
 
 const clamp = (v) => (v < 0 ? 0 : v > 255 ? 255 : v)
 const mix = (a, b, t) => a + (b - a) * t
