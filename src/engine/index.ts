@@ -6,6 +6,7 @@ import { parseManifest, pieceSpan, resolveTrackers, type Manifest } from '../sha
 import type { EngineStatus, EngineToSw, FallbackReason, SwToEngine } from '../shared/protocol.js'
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { Bans } from './bans.js'
+import { batchWire } from './wire-batching.js'
 import { MemoryStore } from './memory-store.js'
 import { buildPieces, CacheReader, PieceMap } from './pieces.js'
 import { startPrefetch } from './prefetch.js'
@@ -165,6 +166,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     for (const w of torrent.wires) { w.choke(); w.unchoke = () => {} }
   }
   torrent.on('wire', (wire: Wire) => {
+    batchWire(wire)
     wireSeen.set(wire, Date.now())
     firstPeerAt ??= Date.now()
     wire.once('bitfield', () => bitfieldSeen.add(wire))
