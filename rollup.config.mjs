@@ -16,11 +16,14 @@ function onwarn (warning) {
 
 const ts = (tsconfig) => typescript({ tsconfig, noEmit: false, noEmitOnError: true, outputToFilesystem: false })
 
+// SWARMCDN_NO_MINIFY=1 keeps names readable in CPU profiles of the browser code.
+const minify = process.env.SWARMCDN_NO_MINIFY !== '1'
+
 const browserPlugins = (tsconfig) => [
   ts(tsconfig),
   nodeResolve({ browser: true, preferBuiltins: false }),
   commonjs(),
-  terser({ format: { comments: false } })
+  ...(minify ? [terser({ format: { comments: false } })] : [])
 ]
 
 export default [
