@@ -6,7 +6,7 @@ import { parseManifest, pieceSpan, resolveTrackers, type Manifest } from '../sha
 import type { EngineStatus, EngineToSw, FallbackReason, SwToEngine } from '../shared/protocol.js'
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { Bans } from './bans.js'
-import { batchWire } from './wire-batching.js'
+import { batchWire, coalesceUpdates, flushWithoutCopy } from './wire-batching.js'
 import { MemoryStore } from './memory-store.js'
 import { buildPieces, CacheReader, PieceMap } from './pieces.js'
 import { startPrefetch } from './prefetch.js'
@@ -158,6 +158,8 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
   const wireSeen = new WeakMap<Wire, number>()
   const bitfieldSeen = new WeakSet<Wire>()
   const bans = new Bans(torrent, (id) => debug('banned peer', id))
+  coalesceUpdates(torrent)
+  flushWithoutCopy(torrent)
 
   // ── upload policy ───────────────────────────────────────────────────────
   let uploadBlocked = false

@@ -84,3 +84,52 @@ function concat (parts: Uint8Array[], total: number): Uint8Array {
   for (const p of parts) { out.set(p, at); at += p.length }
   return out
 }
+
+type UpdatingTorrent = { _update?: () => void, _updateWireWrapper?: () => void, destroyed: boolean }
+
+/**
+ * WebTorrent schedules a full request-scheduling pass (one idle callback) for
+ * every verified piece: 2,048 for a 32 MiB asset in 16 KiB pieces, each one
+ * after the first finding nothing new to do. One pending pass does the same
+ * work: it runs after the latest call, over every wire.
+ */
+export function coalesceUpdates (torrent: UpdatingTorrent): void {
+  const run = torrent._updateWireWrapper
+  if (typeof torrent._update !== 'function' || typeof run !== 'function') return
+  let pending = false
+  const pass = (): void => { pending = false; if (!torrent.destroyed) run.call(torrent) }
+  torrent._update = (): void => {
+    if (pending) return
+    pending = true
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(pass, { timeout: 250 })
+    else setTimeout(pass, 0)
+  }
+}
+
+type PieceLike = { flush: () => Uint8Array | null, _buffer: Uint8Array[] | null, _chunks: number, _buffered: number, _cancellations: unknown, sources: unknown, _flushed: boolean }
+
+/**
+ * A piece that arrived as one block is handed on as that block: WebTorrent
+ * copies every completed piece into a fresh buffer (Piece#flush), which at
+ * 16 KiB pieces is one allocation and copy per block received. The block is a
+ * view of the received message, which nothing writes to again.
+ */
+export function flushWithoutCopy (torrent: { pieces: unknown[] }): void {
+  const piece = torrent.pieces.find((p): p is PieceLike => typeof (p as PieceLike | null)?.flush === 'function')
+  if (!piece) return
+  const proto = Object.getPrototypeOf(piece) as PieceLike & { _swarmcdnFlush?: boolean }
+  if (proto._swarmcdnFlush) return
+  proto._swarmcdnFlush = true
+  const flush = proto.flush
+  proto.flush = function (this: PieceLike): Uint8Array | null {
+    const b = this._buffer
+    if (b && this._chunks === 1 && this._buffered === 1 && b[0] instanceof Uint8Array) {
+      this._buffer = null
+      this._cancellations = null
+      this.sources = null
+      this._flushed = true
+      return b[0]
+    }
+    return flush.call(this)
+  }
+}

@@ -6,7 +6,8 @@
 import Wire from 'bittorrent-protocol'
 import { describe, expect, it } from 'vitest'
 import type { Wire as EngineWire } from 'webtorrent/dist/webtorrent.min.js'
-import { batchWire } from '../../../src/engine/wire-batching.js'
+import Piece from 'torrent-piece'
+import { batchWire, coalesceUpdates, flushWithoutCopy } from '../../../src/engine/wire-batching.js'
 
 const INFO_HASH = 'aa'.repeat(20)
 
@@ -98,5 +99,54 @@ describe('wire batching', () => {
     a.have(4)
     await tick()
     expect(haves).toEqual([4])
+  })
+})
+
+describe('piece flush without a copy', () => {
+  // The Piece class WebTorrent 3.0.21 bundles (torrent-piece), patched through an instance.
+  const patched = (): typeof Piece => {
+    const torrent = { pieces: [null, new Piece(16384)] }
+    flushWithoutCopy(torrent)
+    return Piece
+  }
+
+  it('hands on a one-block piece as the block itself', () => {
+    patched()
+    const p = new Piece(16384)
+    const block = Uint8Array.from({ length: 16384 }, (_, j) => j & 255)
+    p.set(p.reserve(), block, 'peer')
+    const out = p.flush()!
+    // The same bytes in memory: a view of the block, not a copy.
+    expect(out.buffer).toBe(block.buffer)
+    expect([out.byteOffset, out.length]).toEqual([0, 16384])
+    expect(p.flush()).toBeNull()
+  })
+
+  it('still joins a piece of several blocks, exactly', () => {
+    patched()
+    const p = new Piece(40000)
+    const parts = [16384, 16384, 7232].map((n, i) => Uint8Array.from({ length: n }, (_, j) => (i + j) & 255))
+    parts.forEach((part) => p.set(p.reserve(), part, 'peer'))
+    const out = p.flush()!
+    expect(out.length).toBe(40000)
+    expect(Buffer.compare(out, Buffer.concat(parts))).toBe(0)
+  })
+})
+
+describe('coalesced request-scheduling passes', () => {
+  it('runs one pass for many calls, and another for a call after it ran', async () => {
+    let passes = 0
+    const torrent = { destroyed: false, _update: () => {}, _updateWireWrapper: () => { passes++ } }
+    coalesceUpdates(torrent)
+    for (let i = 0; i < 100; i++) torrent._update()
+    await tick()
+    expect(passes).toBe(1)
+    torrent._update()
+    await tick()
+    expect(passes).toBe(2)
+    torrent.destroyed = true
+    torrent._update()
+    await tick()
+    expect(passes).toBe(2)
   })
 })
