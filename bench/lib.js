@@ -3,7 +3,7 @@
 // Plain ESM JavaScript so `npm run bench` needs nothing but the built dist/.
 import { spawn } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -208,6 +208,60 @@ export function cpuSeconds (pid) {
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
   // Fields 14 and 15 (utime, stime) counted from 1; `rest` starts at field 3.
   return (Number(rest[11]) + Number(rest[12])) / 100
+}
+
+/**
+ * CPU seconds used so far by every thread of every Chromium process (Linux
+ * /proc), keyed by thread, with a role from the process type and thread name:
+ * what a transfer costs and where, since on a small machine the CPU is what
+ * bounds it. Returns null where /proc is not there.
+ */
+export function chromiumThreadCpu () {
+  let pids
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)) } catch { return null }
+  const out = new Map()
+  for (const pid of pids) {
+    let cmd
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8') } catch { continue }
+    if (!/chrom/.test(cmd.split('\0')[0] ?? '')) continue
+    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser'
+    const sub = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1].split('.').pop()
+    let tids
+    try { tids = readdirSync(`/proc/${pid}/task`) } catch { continue }
+    for (const tid of tids) {
+      try {
+        const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'))
+        const rest = st.slice(st.lastIndexOf(')') + 2).split(' ')
+        out.set(`${pid}/${tid}`, { role: threadRole(type, sub, comm, pid === tid), seconds: (Number(rest[11]) + Number(rest[12])) / 100 })
+      } catch { /* thread ended */ }
+    }
+  }
+  return out
+}
+
+function threadRole (type, sub, comm, isMain) {
+  if (type === 'renderer') {
+    if (isMain) return 'renderer main threads (page JS)'
+    if (comm.startsWith('WebRTC')) return 'renderer WebRTC threads (SCTP, DTLS)'
+    if (comm.startsWith('ServiceWorker')) return 'service worker thread'
+    if (comm.includes('IOT')) return 'renderer IO threads (IPC)'
+    return 'renderer other threads (GC, WebCrypto)'
+  }
+  if (type === 'utility' && sub === 'NetworkService') return 'network service (UDP sockets)'
+  return 'browser and other processes'
+}
+
+/** CPU seconds per role between two chromiumThreadCpu() snapshots (null if either is). */
+export function cpuByRole (before, after) {
+  if (!before || !after) return null
+  const roles = {}
+  for (const [k, v] of after) {
+    const d = v.seconds - (before.get(k)?.seconds ?? 0)
+    if (d > 0) roles[v.role] = Math.round(((roles[v.role] ?? 0) + d) * 100) / 100
+  }
+  roles.total = Math.round(Object.values(roles).reduce((a, b) => a + b, 0) * 100) / 100
+  return roles
 }
 
 /** Origin bytes for the given asset paths, from the origin's own counter. */

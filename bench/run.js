@@ -105,6 +105,9 @@ failed('farOrigin', 'far origin')
 if (f.throughput) {
   const t = f.throughput
   row('peer throughput (32 MiB asset)', `${fmt(t.peerMBpsBest, 1)} MB/s`, `raw ${fmt(t.rawMBpsBest, 1)} MB/s`, fmt(t.ratio), '≥ 0.8', t.ratio >= 0.8)
+  if (t.cpuSecondsPeer && t.cpuSecondsRaw) {
+    row('throughput: browser CPU per 32 MiB', `${fmt(t.cpuSecondsPeer.total)} CPU-s`, `raw ${fmt(t.cpuSecondsRaw.total)} CPU-s`, fmt(t.cpuSecondsPeer.total / t.cpuSecondsRaw.total), 'report', undefined)
+  }
 }
 failed('throughput', 'throughput')
 if (f.firstPeer) {

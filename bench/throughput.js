@@ -1,7 +1,7 @@
 // Peer transfer throughput (DESIGN §4): one large asset from a seeding page to
 // a leeching page through swarmcdn (engine → SW → page, verified), vs a raw
 // RTCDataChannel pump between the same two pages.
-import { fetchAllInPage, launch, median, makeSite, publishSite, serve, visit, waitControlled, waitForPeers, waitForSeed } from './lib.js'
+import { chromiumThreadCpu, cpuByRole, fetchAllInPage, launch, median, makeSite, publishSite, serve, visit, waitControlled, waitForPeers, waitForSeed } from './lib.js'
 
 export const BIG_ASSET = '/media/big.bin'
 export const BIG_ASSET_BYTES = 32 * 1024 * 1024
@@ -37,7 +37,7 @@ function timedFetch (page, path) {
 }
 
 /** Sets up a raw RTCPeerConnection pair between two pages, signaling relayed through Playwright. */
-async function rawPump (sender, receiver, totalBytes, chunkBytes, high, low) {
+export async function rawPump (sender, receiver, totalBytes, chunkBytes, high, low) {
   // Non-trickle: each side's SDP carries every candidate once gathering completed.
   const setup = () => {
     window.__pc = new RTCPeerConnection({ iceServers: [] })
@@ -126,19 +126,26 @@ export async function throughput () {
       visitors.push(leecher)
       await waitControlled(leecher.page)
       await waitForPeers(leecher.page)
+      const cpu0 = chromiumThreadCpu()
       const r = await timedFetch(leecher.page, BIG_ASSET)
+      const cpu = cpuByRole(cpu0, chromiumThreadCpu())
       if (r.bytes !== BIG_ASSET_BYTES || r.source !== 'peer') throw new Error(`peer transfer: ${r.bytes} bytes from ${r.source}`)
-      peerRuns.push({ ...r, MBps: mbps(r.bytes, r.ms) })
+      peerRuns.push({ ...r, MBps: mbps(r.bytes, r.ms), cpuSeconds: cpu })
     }
     // The same bytes again from the leecher's verified cache: the SW's own cost without peers.
     const cached = await timedFetch(leecher.page, BIG_ASSET)
     const raws = []
     for (const [high, low] of PUMP_WINDOWS) {
+      const cpu0 = chromiumThreadCpu()
       const r = await rawPump(seeder.page, leecher.page, BIG_ASSET_BYTES, CHUNK_BYTES, high, low)
-      raws.push({ highBytes: high, lowBytes: low, ms: r.ms, MBps: mbps(r.bytes, r.ms) })
+      // Includes setting up the connection (a few ms of CPU).
+      const cpu = cpuByRole(cpu0, chromiumThreadCpu())
+      raws.push({ highBytes: high, lowBytes: low, ms: r.ms, MBps: mbps(r.bytes, r.ms), cpuSeconds: cpu })
     }
     const peerBest = Math.max(...peerRuns.map((r) => r.MBps))
     const rawBest = Math.max(...raws.map((r) => r.MBps))
+    // CPU the whole browser spent moving the 32 MiB, fastest run of each.
+    const cpuOf = (runs, best) => runs.find((r) => r.MBps === best)?.cpuSeconds ?? null
     return {
       assetBytes: BIG_ASSET_BYTES,
       chunkBytes: CHUNK_BYTES,
@@ -149,6 +156,8 @@ export async function throughput () {
       raw: raws,
       rawMBpsBest: rawBest,
       ratio: peerBest / rawBest,
+      cpuSecondsPeer: cpuOf(peerRuns, peerBest),
+      cpuSecondsRaw: cpuOf(raws, rawBest),
       ratioMedian: median(peerRuns.map((r) => r.MBps)) / rawBest
     }
   } finally {
