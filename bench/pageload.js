@@ -112,7 +112,20 @@ async function compare ({ reps, serverOpts, warmSwarm }) {
 }
 
 export async function noPeerOverhead (reps = 7) {
-  const r = await compare({ reps, serverOpts: {}, warmSwarm: false })
+  return overheadFigures(await compare({ reps, serverOpts: {}, warmSwarm: false }))
+}
+
+/**
+ * The same no-peer comparison against an origin as far as the far-origin
+ * figure's (100 ms before each first byte, 2 MB/s per response): what a
+ * visitor on a real network sees, where the page waits on the network rather
+ * than on the two local CPUs that loopback page loads saturate.
+ */
+export async function noPeerOverheadFar (reps = 5) {
+  return { origin: FAR_ORIGIN, ...overheadFigures(await compare({ reps, serverOpts: FAR_ORIGIN, warmSwarm: false })) }
+}
+
+function overheadFigures (r) {
   return {
     variants: r,
     loadRatioTab: r['swarm-tab'].loadMsMedian / r['plain-tab'].loadMsMedian,

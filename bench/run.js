@@ -11,7 +11,7 @@ import { chromiumPath, ROOT, withTimeout } from './lib.js'
 import { firstPeer } from './first-peer.js'
 import { multipage } from './multipage.js'
 import { offload } from './offload.js'
-import { farOrigin, noPeerOverhead } from './pageload.js'
+import { farOrigin, noPeerOverhead, noPeerOverheadFar } from './pageload.js'
 import { publishSpeed } from './publish.js'
 import { sizes } from './sizes.js'
 import { throughput } from './throughput.js'
@@ -19,7 +19,7 @@ import { trackerCapacity } from './tracker.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { offload: 240_000, multipage: 150_000, overhead: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000 }
+const LIMIT_MS = { offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000 }
 
 function environment () {
   const pkg = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
@@ -58,6 +58,7 @@ await figure('sizes', sizes)
 await figure('offload', () => offload(OFFLOAD_NS))
 await figure('multipage', multipage)
 await figure('overhead', () => noPeerOverhead(7))
+await figure('overheadFar', () => noPeerOverheadFar(5))
 await figure('farOrigin', () => farOrigin(5))
 await figure('throughput', throughput)
 await figure('firstPeer', firstPeer)
@@ -96,6 +97,15 @@ if (f.overhead) {
   row('no peers: added per-asset p95, navigation', ms(v['swarm-nav'].assetMsP95), ms(v.plain.assetMsP95), `${o.addedAssetP95MsNav >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsNav, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsNav <= 10)
 }
 failed('overhead', 'no-peer overhead')
+if (f.overheadFar) {
+  const o = f.overheadFar
+  const v = o.variants
+  row('no peers, far origin: load, other tab', ms(v['swarm-tab'].loadMsMedian), ms(v['plain-tab'].loadMsMedian), fmt(o.loadRatioTab), '≤ 1.05', o.loadRatioTab <= 1.05)
+  row('no peers, far origin: load, navigation', ms(v['swarm-nav'].loadMsMedian), ms(v.plain.loadMsMedian), fmt(o.loadRatioNav), '≤ 1.05', o.loadRatioNav <= 1.05)
+  row('no peers, far origin: added asset p95, tab', ms(v['swarm-tab'].assetMsP95), ms(v['plain-tab'].assetMsP95), `${o.addedAssetP95MsTab >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsTab, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsTab <= 10)
+  row('no peers, far origin: added asset p95, nav', ms(v['swarm-nav'].assetMsP95), ms(v.plain.assetMsP95), `${o.addedAssetP95MsNav >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsNav, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsNav <= 10)
+}
+failed('overheadFar', 'no-peer overhead, far origin')
 if (f.farOrigin) {
   const v = f.farOrigin.variants
   row('far origin: load, leader in another tab', ms(v['swarm-tab'].loadMsMedian), ms(v['plain-tab'].loadMsMedian), fmt(f.farOrigin.loadRatioTab, 3), '< 1', f.farOrigin.loadRatioTab < 1)
@@ -131,7 +141,7 @@ if (f.tracker) {
   const t = f.tracker
   const top = t.steps[t.steps.length - 1]
   row('tracker: concurrent peers held', `${top.peers} peers`, `RSS ${(top.rssBytes / 2 ** 20).toFixed(0)} MiB`, `idle ${(t.idleRssBytes / 2 ** 20).toFixed(0)} MiB`, 'report', undefined)
-  row('tracker: announces/s (5 offers each)', `${fmt(t.steady.announcesPerSec, 0)}/s`, `tracker CPU ${fmt(t.steady.trackerCpuShare * 100, 0)} %`, `${fmt(t.steady.announcesPerSec / t.steady.trackerCpuShare, 0)}/CPU-s`, 'report', undefined)
+  row(`tracker: announces/s (${t.offersPerAnnounce ?? '?'} offers each)`, `${fmt(t.steady.announcesPerSec, 0)}/s`, `tracker CPU ${fmt(t.steady.trackerCpuShare * 100, 0)} %`, `${fmt(t.steady.announcesPerSec / t.steady.trackerCpuShare, 0)}/CPU-s`, 'report', undefined)
 }
 failed('tracker', 'tracker')
 

@@ -1,7 +1,7 @@
 // Tracker capacity (DESIGN §4): concurrent peers and announces per second one
 // `swarmcdn tracker` process holds, and its resident memory. Driven by many
 // WebSocket clients speaking as WebTorrent does (JSON text frames, 20-byte
-// latin1 info_hash / peer_id, 5 offers per announce, answers relayed back).
+// latin1 info_hash / peer_id, 2 offers per announce as the engine sends, answers relayed back).
 import { WebSocket } from 'ws'
 import { bytes, cpuSeconds, rssBytes, sleep, tracker } from './lib.js'
 
@@ -9,8 +9,8 @@ import { bytes, cpuSeconds, rssBytes, sleep, tracker } from './lib.js'
 const SWARM_SIZE = 20
 /** Concurrent peers held, measured in steps (RSS at each). */
 const PEER_STEPS = [1000, 4000]
-/** WebTorrent's offers per announce (bittorrent-tracker websocket client caps numwant at 5... offers). */
-const OFFERS = 5
+/** Offers per announce: what the engine asks bittorrent-tracker for (OFFERS_PER_ANNOUNCE in src/engine). */
+const OFFERS = 2
 /** Connections opened at once while ramping up. */
 const CONNECT_BATCH = 200
 /** Length of the steady announce phase. */
