@@ -1,3 +1,6 @@
+// The engine's peer transfer path, made cheaper (coalesceUpdates and
+// flushWithoutCopy below trim two per-piece costs of WebTorrent's receive side).
+//
 // Fewer, fuller data channel messages. Measured on a 32 MiB peer transfer,
 // the machine's CPU went mostly to carrying messages (the network service's
 // socket thread, each renderer's WebRTC thread, IPC), and bittorrent-protocol
