@@ -39,7 +39,12 @@ function environment () {
   }
 }
 
-const results = { environment: environment(), figures: {}, errors: {} }
+// `node bench/run.js --table` prints the table of the last run again (from
+// bench/out/results.json) without measuring anything.
+const reprint = process.argv.includes('--table')
+const results = reprint
+  ? JSON.parse(readFileSync(join(ROOT, 'bench', 'out', 'results.json'), 'utf8'))
+  : { environment: environment(), figures: {}, errors: {} }
 
 async function figure (name, fn) {
   const t0 = Date.now()
@@ -53,18 +58,20 @@ async function figure (name, fn) {
   process.stderr.write(`bench: ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
 }
 
-const started = Date.now()
-await figure('sizes', sizes)
-await figure('offload', () => offload(OFFLOAD_NS))
-await figure('multipage', multipage)
-await figure('overhead', () => noPeerOverhead(7))
-await figure('overheadFar', () => noPeerOverheadFar(5))
-await figure('farOrigin', () => farOrigin(5))
-await figure('throughput', throughput)
-await figure('firstPeer', firstPeer)
-await figure('publish', publishSpeed)
-await figure('tracker', trackerCapacity)
-results.totalSeconds = Math.round((Date.now() - started) / 1000)
+if (!reprint) {
+  const started = Date.now()
+  await figure('sizes', sizes)
+  await figure('offload', () => offload(OFFLOAD_NS))
+  await figure('multipage', multipage)
+  await figure('overhead', () => noPeerOverhead(7))
+  await figure('overheadFar', () => noPeerOverheadFar(5))
+  await figure('farOrigin', () => farOrigin(5))
+  await figure('throughput', throughput)
+  await figure('firstPeer', firstPeer)
+  await figure('publish', publishSpeed)
+  await figure('tracker', trackerCapacity)
+  results.totalSeconds = Math.round((Date.now() - started) / 1000)
+}
 
 // ── the table ───────────────────────────────────────────────────────────────
 const f = results.figures
@@ -88,23 +95,18 @@ if (f.multipage) {
   row('multi-page: page-1 prefetch finished', ms(e.prefetchFinishedMsMedian), `first peer ${ms(e.firstPeerMsMedian)}`, `${e.prefetchFinished} of ${e.of}`, 'report', undefined)
 }
 failed('multipage', 'multi-page browse')
-if (f.overhead) {
-  const o = f.overhead
+/** The four no-peer rows: load ratio and added per-asset p95, other tab and same-tab navigation. */
+function overheadRows (o, label) {
   const v = o.variants
-  row('no peers: load, leader in another tab', ms(v['swarm-tab'].loadMsMedian), ms(v['plain-tab'].loadMsMedian), fmt(o.loadRatioTab), '≤ 1.05', o.loadRatioTab <= 1.05)
-  row('no peers: load, same-tab navigation', ms(v['swarm-nav'].loadMsMedian), ms(v.plain.loadMsMedian), fmt(o.loadRatioNav), '≤ 1.05', o.loadRatioNav <= 1.05)
-  row('no peers: added per-asset p95, other tab', ms(v['swarm-tab'].assetMsP95), ms(v['plain-tab'].assetMsP95), `${o.addedAssetP95MsTab >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsTab, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsTab <= 10)
-  row('no peers: added per-asset p95, navigation', ms(v['swarm-nav'].assetMsP95), ms(v.plain.assetMsP95), `${o.addedAssetP95MsNav >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsNav, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsNav <= 10)
+  const added = (x) => `${x >= 0 ? '+' : ''}${fmt(x, 1)} ms`
+  row(`${label}: load, leader in another tab`, ms(v['swarm-tab'].loadMsMedian), ms(v['plain-tab'].loadMsMedian), fmt(o.loadRatioTab), '≤ 1.05', o.loadRatioTab <= 1.05)
+  row(`${label}: load, same-tab navigation`, ms(v['swarm-nav'].loadMsMedian), ms(v.plain.loadMsMedian), fmt(o.loadRatioNav), '≤ 1.05', o.loadRatioNav <= 1.05)
+  row(`${label}: added per-asset p95, other tab`, ms(v['swarm-tab'].assetMsP95), ms(v['plain-tab'].assetMsP95), added(o.addedAssetP95MsTab), '≤ +10 ms', o.addedAssetP95MsTab <= 10)
+  row(`${label}: added per-asset p95, navigation`, ms(v['swarm-nav'].assetMsP95), ms(v.plain.assetMsP95), added(o.addedAssetP95MsNav), '≤ +10 ms', o.addedAssetP95MsNav <= 10)
 }
+if (f.overhead) overheadRows(f.overhead, 'no peers')
 failed('overhead', 'no-peer overhead')
-if (f.overheadFar) {
-  const o = f.overheadFar
-  const v = o.variants
-  row('no peers, far origin: load, other tab', ms(v['swarm-tab'].loadMsMedian), ms(v['plain-tab'].loadMsMedian), fmt(o.loadRatioTab), '≤ 1.05', o.loadRatioTab <= 1.05)
-  row('no peers, far origin: load, navigation', ms(v['swarm-nav'].loadMsMedian), ms(v.plain.loadMsMedian), fmt(o.loadRatioNav), '≤ 1.05', o.loadRatioNav <= 1.05)
-  row('no peers, far origin: added asset p95, tab', ms(v['swarm-tab'].assetMsP95), ms(v['plain-tab'].assetMsP95), `${o.addedAssetP95MsTab >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsTab, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsTab <= 10)
-  row('no peers, far origin: added asset p95, nav', ms(v['swarm-nav'].assetMsP95), ms(v.plain.assetMsP95), `${o.addedAssetP95MsNav >= 0 ? '+' : ''}${fmt(o.addedAssetP95MsNav, 1)} ms`, '≤ +10 ms', o.addedAssetP95MsNav <= 10)
-}
+if (f.overheadFar) overheadRows(f.overheadFar, 'no peers, far origin')
 failed('overheadFar', 'no-peer overhead, far origin')
 if (f.farOrigin) {
   const v = f.farOrigin.variants
