@@ -155,8 +155,10 @@ const env = results.environment
 const envLine = `node ${env.node}, ${env.chromium}, webtorrent ${env.webtorrent}, ${env.cpus} × ${env.cpuModel}, ${env.memoryGiB} GiB; ${results.totalSeconds} s`
 results.table = table
 
-await mkdir(join(ROOT, 'bench', 'out'), { recursive: true })
-await writeFile(join(ROOT, 'bench', 'out', 'results.json'), JSON.stringify(results, null, 2) + '\n')
+if (!reprint) {
+  await mkdir(join(ROOT, 'bench', 'out'), { recursive: true })
+  await writeFile(join(ROOT, 'bench', 'out', 'results.json'), JSON.stringify(results, null, 2) + '\n')
+}
 console.log(`\n${envLine}\n\n${table}\n`)
 if (f.offload) console.log(`offload visit: ${f.offload.definition}`)
 console.log('details: bench/out/results.json')
