@@ -267,7 +267,9 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
           size += more.value.length
           pos += more.value.length
         }
-        if (!parts) { c.enqueue(r.value); return }
+        // A block may be a view into a larger received message (wire-batching's
+        // flushWithoutCopy); a chunk crossing to the SW carries its whole buffer.
+        if (!parts) { c.enqueue(r.value.byteLength === r.value.buffer.byteLength ? r.value : r.value.slice()); return }
         const out = new Uint8Array(size)
         let o = 0
         for (const p of parts) { out.set(p, o); o += p.length }
