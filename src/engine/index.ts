@@ -7,6 +7,7 @@ import type { EngineStatus, EngineToSw, FallbackReason, SwToEngine } from '../sh
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { Bans } from './bans.js'
 import { batchWire, coalesceUpdates, flushWithoutCopy } from './wire-batching.js'
+import { concatBytes } from './bytes.js'
 import { MemoryStore } from './memory-store.js'
 import { buildPieces, CacheReader, PieceMap } from './pieces.js'
 import { startPrefetch } from './prefetch.js'
@@ -270,10 +271,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
         // A block may be a view into a larger received message (wire-batching's
         // flushWithoutCopy); a chunk crossing to the SW carries its whole buffer.
         if (!parts) { c.enqueue(r.value.byteLength === r.value.buffer.byteLength ? r.value : r.value.slice()); return }
-        const out = new Uint8Array(size)
-        let o = 0
-        for (const p of parts) { out.set(p, o); o += p.length }
-        c.enqueue(out)
+        c.enqueue(concatBytes(parts, size))
       },
       cancel: stop
     })

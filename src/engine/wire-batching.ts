@@ -17,6 +17,7 @@
 // other BitTorrent clients read them the same. Pinned webtorrent 3.0.21 /
 // bittorrent-protocol internals (`_push`, `_message`), like bans.ts.
 import type { Wire } from 'webtorrent/dist/webtorrent.min.js'
+import { concatBytes } from './bytes.js'
 
 /** Largest merged message; a single larger message still goes whole, as before. */
 const MAX_MESSAGE = 64 * 1024
@@ -40,7 +41,7 @@ export function batchWire (wire: Wire): void {
   const flush = (): void => {
     scheduled = false
     if (pendingBytes === 0) return
-    const out = concat(pending, pendingBytes)
+    const out = concatBytes(pending, pendingBytes)
     pending = []
     pendingBytes = 0
     push.call(w, out)
@@ -78,14 +79,6 @@ export function batchWire (wire: Wire): void {
     if (wire.peerPieces.get(index)) return
     have(index)
   }
-}
-
-function concat (parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const p of parts) { out.set(p, at); at += p.length }
-  return out
 }
 
 type UpdatingTorrent = { _update?: () => void, _updateWireWrapper?: () => void, destroyed: boolean }
