@@ -37,7 +37,7 @@ function timedFetch (page, path) {
 }
 
 /** Sets up a raw RTCPeerConnection pair between two pages, signaling relayed through Playwright. */
-export async function rawPump (sender, receiver, totalBytes, chunkBytes, high, low) {
+async function rawPump (sender, receiver, totalBytes, chunkBytes, high, low) {
   // Non-trickle: each side's SDP carries every candidate once gathering completed.
   const setup = () => {
     window.__pc = new RTCPeerConnection({ iceServers: [] })
