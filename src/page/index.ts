@@ -3,53 +3,24 @@
 // page's load event, when idle, and when P2P is allowed) imports the engine in
 // one leader tab.
 import { Workbox } from 'workbox-window'
-import type { AssetDelivery, EngineStatus, SwStats } from '../shared/protocol.js'
+import type { AssetDelivery, EngineStatus } from '../shared/protocol.js'
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { readOptions, type LoaderOptions } from './options.js'
+import { foreignWorker, integrationHint } from './foreign-sw.js'
+import { iceSource } from './ice.js'
+import { LeaderLock } from './leader.js'
+import { swStats } from './sw-stats.js'
+import type { EngineHandle, EngineModule, SwarmcdnStats } from './types.js'
+import { CONSENT_KEY, DISABLED_KEY, KILLED_KEY, OPTOUT_KEY, load, store } from './storage.js'
 
 const debug = makeDebug('page')
-const LEADER_LOCK = 'swarmcdn-leader'
-const OPTOUT_KEY = 'swarmcdn:optout'
-const CONSENT_KEY = 'swarmcdn:consent'
-/** The site's kill switch fired: re-check the manifest before registering again. */
-const KILLED_KEY = 'swarmcdn:killed'
-/** The visitor called disable(): no service worker until optIn(). */
-const DISABLED_KEY = 'swarmcdn:disabled'
 /** How long a first visit waits for the new SW to take control. */
 const CLAIM_TIMEOUT_MS = 10_000
-/** stats() never waits longer than this on the SW. */
-const STATS_TIMEOUT_MS = 1000
+/** The kill-switch check before registering again: a stalled origin must not hold the page's setup. */
+const MANIFEST_CHECK_MS = 5000
 
-export interface SwarmcdnStats {
-  bytesFromPeers: number
-  bytesFromOrigin: number
-  bytesFromCache: number
-  bytesUploaded: number
-  bytesPrefetched: number
-  bytesRejected: number
-  peers: number
-  leader: boolean
-  engine: EngineStatus | null
-  p2p: boolean
-  optedOut: boolean
-  controlled: boolean
-  infoHash: string | null
-  assets: Record<string, AssetDelivery>
-}
-
-interface EngineModule {
-  start: (o: {
-    manifestUrl: string, scope: string, iceServers: RTCIceServer[], uploadLimit: number,
-    uploadBudget: number, prefetchBudget: number, debug: boolean, onStatus: (s: EngineStatus) => void
-  }) => Promise<{ stop: () => Promise<void>, status: () => EngineStatus }>
-}
-
-function store (key: string, value: string | null): void {
-  try { value === null ? localStorage.removeItem(key) : localStorage.setItem(key, value) } catch { /* storage off */ }
-}
-function load (key: string): string | null {
-  try { return localStorage.getItem(key) } catch { return null }
-}
+type Connection = EventTarget & { saveData?: boolean, type?: string }
+const connection = (): Connection | undefined => (navigator as Navigator & { connection?: Connection }).connection
 
 class Swarmcdn extends EventTarget {
   readonly version = '0.1.0'
@@ -57,17 +28,27 @@ class Swarmcdn extends EventTarget {
   /** Resolves true once this page is controlled by the swarmcdn SW, false if it never will be. */
   readonly ready: Promise<boolean>
   private engineStatus: EngineStatus | null = null
-  private engine: { stop: () => Promise<void>, status: () => EngineStatus } | null = null
-  private releaseLock: (() => void) | null = null
-  private starting = false
+  private engine: EngineHandle | null = null
+  private readonly lock = new LeaderLock()
+  private readonly iceServers: () => Promise<RTCIceServer[]>
   private isLeader = false
+  /** The page sits in the back/forward cache (between pagehide and pageshow). */
+  private hidden = false
+  private watching = false
   private channel: BroadcastChannel | null = null
   private registration: ServiceWorkerRegistration | null = null
 
-  constructor (opts: LoaderOptions) {
+  constructor (opts: LoaderOptions, problems: string[]) {
     super()
     this.options = opts
     setDebug(opts.debug)
+    this.iceServers = iceSource(opts.iceUrl, opts.iceServers)
+    for (const p of problems) console.error(`swarmcdn: ${p}`)
+    // After DOMContentLoaded every deferred script has run, so a listener the
+    // site adds right after the loader hears it.
+    const report = (): void => { for (const message of problems) this.emit('error', { message }) }
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', report, { once: true })
+    else setTimeout(report)
     this.ready = this.init()
   }
 
@@ -79,12 +60,47 @@ class Swarmcdn extends EventTarget {
     return 'serviceWorker' in navigator && window.isSecureContext
   }
 
-  private async init (): Promise<boolean> {
-    if (!this.supported()) { debug('no service worker support here: swarmcdn stays off'); return false }
+  private openChannel (): void {
     try {
       this.channel = new BroadcastChannel('swarmcdn-status')
       this.channel.onmessage = (e: MessageEvent<EngineStatus>) => { if (!this.isLeader) this.onStatus(e.data) }
     } catch { /* no BroadcastChannel: stats only from this tab */ }
+  }
+
+  /** Hooks that stop P2P the moment it is no longer allowed, and start it again when it is. */
+  private watch (): void {
+    // Another tab opted out or in: consent is the visitor's, not the tab's.
+    window.addEventListener('storage', (e) => { if (e.key === OPTOUT_KEY || e.key === CONSENT_KEY || e.key === null) this.reconsider() })
+    // Save-Data or a metered link may come and go during a visit.
+    connection()?.addEventListener?.('change', () => this.reconsider())
+    // The back/forward cache keeps no page that holds or waits for the lock:
+    // stop here and take leadership back if the page is restored.
+    window.addEventListener('pagehide', () => {
+      this.hidden = true
+      void this.stopEngine()
+      this.channel?.close()
+      this.channel = null
+    })
+    window.addEventListener('pageshow', (e) => {
+      if (!e.persisted) return
+      this.hidden = false
+      this.openChannel()
+      this.whenIdle(() => this.reconsider())
+    })
+  }
+
+  /** Stops the engine if P2P is no longer allowed here, or starts it if it now is. */
+  private reconsider (): void {
+    if (this.p2pBlockedReason()) {
+      if (this.lock.active) { debug('P2P off:', this.p2pBlockedReason()); void this.stopEngine() }
+    } else {
+      void this.ready.then((ok) => { if (ok) void this.maybeStartEngine() })
+    }
+  }
+
+  private async init (): Promise<boolean> {
+    if (!this.supported()) { debug('no service worker support here: swarmcdn stays off'); return false }
+    if (!this.watching) { this.watching = true; this.openChannel(); this.watch() }
     navigator.serviceWorker.addEventListener('message', (e) => {
       const msg = e.data as { type?: string, path?: string, delivery?: AssetDelivery } | null
       if (msg?.type === 'swarmcdn:delivery') this.emit('delivery', { path: msg.path, ...msg.delivery })
@@ -102,11 +118,17 @@ class Swarmcdn extends EventTarget {
     }
     // register() on an unregistering registration revives it (SW spec,
     // "Register" clears the uninstalling flag): ask the controlling SW first.
-    if (navigator.serviceWorker.controller && (await this.swStats())?.killed) {
+    const sw = navigator.serviceWorker.controller ? await swStats() : null
+    if (sw?.killed) {
       store(KILLED_KEY, '1')
       return false
     }
-    try {
+    const foreign = await foreignWorker(this.options.scope, this.options.sw)
+    if (foreign) {
+      // A site worker that answers swarmcdn's messages imported swarmcdn-sw.js: use it as it is.
+      if (!sw) { console.warn(integrationHint(foreign, this.options.sw)); return false }
+      this.registration = (await navigator.serviceWorker.getRegistration(this.options.scope)) ?? null
+    } else try {
       const url = new URL(this.options.sw)
       url.searchParams.set('manifest', this.options.manifest)
       if (this.options.debug) url.searchParams.set('debug', '1')
@@ -133,7 +155,7 @@ class Swarmcdn extends EventTarget {
 
   private async siteDisabled (): Promise<boolean> {
     try {
-      const res = await fetch(this.options.manifest, { cache: 'no-cache' })
+      const res = await fetch(this.options.manifest, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_CHECK_MS) })
       if (!res.ok) return true
       return (await res.json() as { disabled?: unknown }).disabled === true
     } catch { return true }
@@ -155,7 +177,7 @@ class Swarmcdn extends EventTarget {
     if (!('RTCPeerConnection' in window)) return 'no WebRTC'
     if (load(OPTOUT_KEY) === '1') return 'opted out'
     if (this.options.optIn && load(CONSENT_KEY) !== '1') return 'waiting for opt-in'
-    const c = (navigator as Navigator & { connection?: { saveData?: boolean, type?: string } }).connection
+    const c = connection()
     if (c?.saveData) return 'Save-Data'
     if (c?.type === 'cellular') return 'cellular connection'
     return null
@@ -164,22 +186,26 @@ class Swarmcdn extends EventTarget {
   private async maybeStartEngine (): Promise<void> {
     const blocked = this.p2pBlockedReason()
     if (blocked) { debug('P2P off:', blocked); return }
-    if (this.starting || this.releaseLock) return
-    this.starting = true
-    const run = async (): Promise<void> => {
+    if (this.hidden) return
+    this.lock.request(async (dropped) => {
+      // Consent may have been withdrawn while the request waited in the queue.
+      if (this.p2pBlockedReason() || this.hidden) { if (!dropped.aborted) this.lock.drop(); return }
       this.isLeader = true
       try {
-        const mod = await import(/* @vite-ignore */ this.options.engine) as EngineModule
+        const [mod, iceServers] = await Promise.all([import(/* @vite-ignore */ this.options.engine) as Promise<EngineModule>, this.iceServers()])
         const handle = await mod.start({
           manifestUrl: this.options.manifest,
           scope: this.registration?.scope ?? this.options.scope,
-          iceServers: this.options.iceServers,
+          iceServers,
+          iceTransportPolicy: this.options.iceTransportPolicy,
           uploadLimit: this.options.uploadLimit,
           uploadBudget: this.options.uploadBudget,
           prefetchBudget: this.options.prefetchBudget,
           debug: this.options.debug,
           onStatus: (s) => { this.onStatus(s); this.channel?.postMessage(s) }
         })
+        // Stopped (pagehide, opt-out) while it was starting: undo.
+        if (dropped.aborted) { await handle.stop(); return }
         this.engine = handle
         this.emit('engine', handle.status())
       } catch (err) {
@@ -187,27 +213,18 @@ class Swarmcdn extends EventTarget {
         this.emit('error', { message: err instanceof Error ? err.message : String(err) })
         // No engine runs here: stats() must not report this tab as the leader.
         this.isLeader = false
-        this.releaseLock?.()
+        if (!dropped.aborted) this.lock.drop()
       }
-    }
-    const held = new Promise<void>((resolve) => { this.releaseLock = resolve })
-    this.starting = false
-    if (navigator.locks) {
-      // One leader per origin; when it closes the lock passes to another tab.
-      void navigator.locks.request(LEADER_LOCK, async () => { await run(); await held })
-        .catch((err) => debug('leader lock failed', err))
-    } else {
-      await run()
-    }
+    })
   }
 
   private async stopEngine (): Promise<void> {
     const e = this.engine
     this.engine = null
     this.isLeader = false
+    // First the lock, synchronously: the next leader (or the bfcache) must not wait on teardown.
+    this.lock.drop()
     if (e) await e.stop().catch(() => {})
-    this.releaseLock?.()
-    this.releaseLock = null
   }
 
   private onStatus (s: EngineStatus): void {
@@ -217,19 +234,8 @@ class Swarmcdn extends EventTarget {
     if (before !== s.peers) this.emit('peers', { peers: s.peers })
   }
 
-  private async swStats (): Promise<SwStats | null> {
-    const sw = navigator.serviceWorker?.controller
-    if (!sw) return null
-    const ch = new MessageChannel()
-    const answer = new Promise<SwStats>((resolve) => { ch.port1.onmessage = (e) => resolve(e.data as SwStats) })
-    sw.postMessage({ type: 'swarmcdn:stats', reply: ch.port2 }, [ch.port2])
-    const r = await Promise.race([answer, new Promise<null>((resolve) => setTimeout(() => resolve(null), STATS_TIMEOUT_MS))])
-    ch.port1.close()
-    return r
-  }
-
   async stats (): Promise<SwarmcdnStats> {
-    const sw = this.supported() ? await this.swStats() : null
+    const sw = this.supported() ? await swStats() : null
     // The leader reads its engine now; other tabs see its last broadcast (≤ 1 s old).
     if (this.engine) this.engineStatus = this.engine.status()
     const e = this.engineStatus?.running ? this.engineStatus : null
@@ -290,5 +296,6 @@ declare global {
 if (!window.swarmcdn) {
   const script = (document.currentScript as HTMLScriptElement | null) ??
     document.querySelector<HTMLScriptElement>('script[src*="swarmcdn.js"]')
-  window.swarmcdn = new Swarmcdn(readOptions(script))
+  const problems: string[] = []
+  window.swarmcdn = new Swarmcdn(readOptions(script, (p) => problems.push(p)), problems)
 }

@@ -1,4 +1,6 @@
 // Options are data-* attributes on the script tag (DESIGN section 3).
+import { iceServersProblem } from './ice.js'
+
 export interface LoaderOptions {
   /** data-manifest: manifest URL (default /swarmcdn.json). */
   manifest: string
@@ -12,6 +14,10 @@ export interface LoaderOptions {
   optIn: boolean
   /** data-ice-servers: JSON list of RTCIceServer. */
   iceServers: RTCIceServer[]
+  /** data-ice-transport-policy: 'relay' sends every byte through TURN (hides the visitor's address). */
+  iceTransportPolicy: RTCIceTransportPolicy
+  /** data-ice-url: endpoint answering { iceServers, expiresAt } (time-limited TURN credentials). */
+  iceUrl: string | null
   /** data-upload-limit: bytes per second this visitor may upload (0 = no limit). */
   uploadLimit: number
   /** data-upload-budget: total bytes one page may upload (default 256 MiB). */
@@ -37,16 +43,27 @@ function num (v: string | undefined, fallback: number): number {
   return Number.isFinite(n) && n >= 0 ? n : fallback
 }
 
-export function readOptions (script: HTMLScriptElement | null): LoaderOptions {
+function parseIce (v: string): unknown {
+  try { return JSON.parse(v) } catch { return undefined }
+}
+
+/**
+ * Reads the script tag's options. A malformed option is reported through
+ * `problem` (the loader logs it and emits `error`) and its default is used:
+ * a silent fallback hid typos in TURN settings (issue 13).
+ */
+export function readOptions (script: HTMLScriptElement | null, problem: (message: string) => void): LoaderOptions {
   const d = script?.dataset ?? {}
   const base = script?.src || location.href
   let ice = DEFAULT_ICE
   if (d.iceServers !== undefined) {
-    try {
-      const parsed: unknown = JSON.parse(d.iceServers)
-      if (Array.isArray(parsed)) ice = parsed as RTCIceServer[]
-    } catch { /* keep the default on a malformed attribute */ }
+    const parsed = parseIce(d.iceServers)
+    const why = iceServersProblem(parsed)
+    if (why) problem(`data-ice-servers ${why}; using the default STUN server`)
+    else ice = parsed as RTCIceServer[]
   }
+  const policy = d.iceTransportPolicy ?? 'all'
+  if (policy !== 'all' && policy !== 'relay') problem(`data-ice-transport-policy must be "all" or "relay", not ${JSON.stringify(policy)}`)
   return {
     manifest: new URL(d.manifest ?? '/swarmcdn.json', location.href).href,
     sw: new URL(d.sw ?? 'swarmcdn-sw.js', base).href,
@@ -54,6 +71,8 @@ export function readOptions (script: HTMLScriptElement | null): LoaderOptions {
     scope: new URL(d.scope ?? '/', location.href).href,
     optIn: d.optIn !== undefined && d.optIn !== 'false',
     iceServers: ice,
+    iceTransportPolicy: policy === 'relay' ? 'relay' : 'all',
+    iceUrl: d.iceUrl ? new URL(d.iceUrl, location.href).href : null,
     uploadLimit: num(d.uploadLimit, 0),
     uploadBudget: num(d.uploadBudget, DEFAULT_UPLOAD_BUDGET),
     prefetchBudget: num(d.prefetchBudget, DEFAULT_PREFETCH_BUDGET),
