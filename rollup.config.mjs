@@ -6,6 +6,7 @@ import commonjs from '@rollup/plugin-commonjs'
 import terser from '@rollup/plugin-terser'
 import { builtinModules } from 'node:module'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
 
@@ -25,6 +26,62 @@ const browserPlugins = (tsconfig) => [
   commonjs(),
   ...(minify ? [terser({ format: { comments: false } })] : [])
 ]
+
+// Runtime (and optional) dependencies stay imports; everything else is bundled.
+const runtimeDeps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]
+// Optional native speed-ups that their importers require inside try/catch
+// (ws's C++ helpers): left out of the bundle, so they stay optional.
+const optionalNative = ['bufferutil', 'utf-8-validate']
+// Runtime dependencies whose version also satisfies every bundled importer
+// (bittorrent-tracker and webtorrent ask for ws ^8): one copy, not two.
+const sharedWithDeps = ['ws']
+// Only our own sources' imports of them count: a bundled package gets the
+// version it asked for (webtorrent wants mime 3, we ship mime 4).
+function nodeExternal (id, importer) {
+  if (id.startsWith('node:') || builtinModules.includes(id) || builtinModules.includes(id.split('/')[0])) return true
+  const fromDeps = importer !== undefined && importer.includes('/node_modules/')
+  const names = fromDeps ? [...optionalNative, ...sharedWithDeps] : [...runtimeDeps, ...optionalNative]
+  return names.some((d) => id === d || id.startsWith(`${d}/`))
+}
+
+// webtorrent reaches Node WebRTC through webrtc-polyfill, whose real package
+// pulls in node-datachannel (a native build). The bundle takes the local shim
+// instead, which re-exports @roamhq/wrtc (an optional dependency).
+function shimWebrtcPolyfill () {
+  const shim = fileURLToPath(new URL('./shims/webrtc-polyfill/index.js', import.meta.url))
+  return {
+    name: 'shim-webrtc-polyfill',
+    resolveId (id) { return id === 'webrtc-polyfill' ? shim : null }
+  }
+}
+
+// uTP is a native module (utp-native) that webtorrent loads when present; the
+// seeder uses WebRTC only, so the bundle gets what webtorrent's browser build
+// gets: an empty object, and no "uTP not supported" warning at load.
+function noUtp () {
+  const id = '\0no-utp'
+  return {
+    name: 'no-utp',
+    resolveId (source) { return source === 'utp-native' ? id : null },
+    load (source) { return source === id ? 'export default {}' : null }
+  }
+}
+
+// `require('./package.json')` inside bundled CommonJS (webtorrent's version.cjs).
+function jsonModules () {
+  return {
+    name: 'json-modules',
+    transform (code, id) { return id.endsWith('.json') ? { code: `export default ${code}`, map: null } : null }
+  }
+}
+
+// Known, understood warnings from bundled third-party code; anything else fails the build.
+function nodeOnwarn (warning) {
+  const inDeps = (warning.ids ?? [warning.id ?? '']).every((id) => String(id).includes('/node_modules/'))
+  if (warning.code === 'CIRCULAR_DEPENDENCY' && inDeps) return
+  if (warning.code === 'THIS_IS_UNDEFINED' && String(warning.id ?? '').includes('/node_modules/')) return
+  onwarn(warning)
+}
 
 export default [
   {
@@ -48,14 +105,22 @@ export default [
     onwarn
   },
   {
-    input: 'src/cli/index.ts',
-    output: { file: 'dist/cli.js', format: 'es', sourcemap: false },
-    external: [
-      ...builtinModules, ...builtinModules.map((m) => `node:${m}`),
-      ...Object.keys(pkg.dependencies), /^bittorrent-tracker\//
+    // The Node side: the CLI plus the build-tool plugins. See docs/packaging.md:
+    // everything but the runtime dependencies is bundled, so an install never
+    // builds a native module; webtorrent (for `seed`) lands in its own chunk that
+    // only a dynamic import loads.
+    input: { cli: 'src/cli/index.ts', vite: 'src/plugins/vite.ts', rollup: 'src/plugins/rollup.ts' },
+    output: { dir: 'dist', format: 'es', sourcemap: false, entryFileNames: '[name].js', chunkFileNames: 'node/[name].js' },
+    external: nodeExternal,
+    plugins: [
+      shimWebrtcPolyfill(),
+      noUtp(),
+      jsonModules(),
+      ts('src/cli/tsconfig.json'),
+      nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),
+      commonjs({ ignoreDynamicRequires: true })
     ],
-    plugins: [ts('src/cli/tsconfig.json')],
-    onwarn
+    onwarn: nodeOnwarn
   },
   {
     // The demo site's live dashboard (chart.js bundled in); not part of the package.
