@@ -3,8 +3,9 @@ import { Command, Option } from 'commander'
 import { startServer } from '../server/index.js'
 import { parsePort } from '../server/listen.js'
 import { collect, parseNonNegative, stopOnSignals } from './run-until-signal.js'
+import { addTurnOptions, turnFromFlags, type TurnFlags } from './turn-options.js'
 
-interface ServeFlags {
+interface ServeFlags extends TurnFlags {
   port: number
   host: string
   allow: string[]
@@ -14,7 +15,7 @@ interface ServeFlags {
 }
 
 export function registerServe (program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('serve a published site folder: static files with Range/ETag, the WebSocket tracker at /announce, stats at /swarmcdn/stats, metrics at /metrics')
     .argument('<dir>', 'site folder (the one `swarmcdn publish` wrote into)')
@@ -22,6 +23,8 @@ export function registerServe (program: Command): void {
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('--allow <infohash>', 'also admit this infohash on the tracker (repeatable)', collect, [])
     .option('--allow-stats-reset', 'enable POST /swarmcdn/stats/reset (for benchmarks)')
+  addTurnOptions(cmd)
+  cmd
     // Benchmark knobs (a "far origin"), kept out of --help.
     .addOption(new Option('--latency-ms <ms>', 'delay each static response by this many ms').argParser(parseNonNegative).hideHelp())
     .addOption(new Option('--bandwidth <bytesPerSec>', 'pace each static response to this many bytes/s').argParser(parseNonNegative).hideHelp())
@@ -32,6 +35,7 @@ export function registerServe (program: Command): void {
         host: flags.host,
         allow: flags.allow,
         resetStats: flags.allowStatsReset === true,
+        ...turnFromFlags(flags),
         ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}),
         ...(flags.bandwidth !== undefined ? { bandwidthBytesPerSec: flags.bandwidth } : {})
       })
@@ -40,6 +44,7 @@ export function registerServe (program: Command): void {
       console.log(`swarmcdn: tracker ${running.trackerUrl}`)
       console.log(`swarmcdn: stats   ${running.statsUrl}`)
       console.log(`swarmcdn: metrics ${running.metricsUrl}`)
+      if (running.iceUrl !== null) console.log(`swarmcdn: ice     ${running.iceUrl}`)
       if (flags.allowStatsReset === true) console.log(`swarmcdn: stats reset POST ${running.statsUrl}/reset`)
       stopOnSignals(() => running.close())
     })

@@ -3,8 +3,9 @@ import type { Command } from 'commander'
 import { startTracker } from '../server/index.js'
 import { parsePort } from '../server/listen.js'
 import { collect, stopOnSignals } from './run-until-signal.js'
+import { addTurnOptions, turnFromFlags, type TurnFlags } from './turn-options.js'
 
-interface TrackerFlags {
+interface TrackerFlags extends TurnFlags {
   port: number
   host: string
   allow: string[]
@@ -12,23 +13,27 @@ interface TrackerFlags {
 }
 
 export function registerTracker (program: Command): void {
-  program
+  const cmd = program
     .command('tracker')
     .description('run the WebSocket tracker alone at ws://HOST:PORT/announce (stats at /stats, metrics at /metrics)')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 8000)
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('--allow <infohash>', 'admit only this infohash (repeatable); without --allow or --dir every infohash is admitted', collect, [])
     .option('--dir <dir>', 'admit the releases published in this site folder (follows its swarmcdn.json)')
+  addTurnOptions(cmd)
+  cmd
     .action(async (flags: TrackerFlags) => {
       const running = await startTracker({
         port: flags.port,
         host: flags.host,
         allow: flags.allow,
-        ...(flags.dir !== undefined ? { dir: flags.dir } : {})
+        ...(flags.dir !== undefined ? { dir: flags.dir } : {}),
+        ...turnFromFlags(flags)
       })
       console.log(`swarmcdn: tracker at ${running.url}`)
       console.log(`swarmcdn: stats   ${running.statsUrl}`)
       console.log(`swarmcdn: metrics ${running.metricsUrl}`)
+      if (running.iceUrl !== null) console.log(`swarmcdn: ice     ${running.iceUrl}`)
       if (running.open) console.error('swarmcdn: warning: no --allow or --dir: every infohash is admitted')
       stopOnSignals(() => running.close())
     })

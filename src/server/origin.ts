@@ -11,6 +11,7 @@ import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
 import { admitter, parseInfoHashes } from './allow-list.js'
 import { listenWithTracker } from './listen.js'
 import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, setCors, formatOrigin } from './http-util.js'
+import { ICE_PATH, sendIce, turnConfig } from './turn.js'
 
 export const STATS_PATH = '/swarmcdn/stats'
 export const STATS_RESET_PATH = '/swarmcdn/stats/reset'
@@ -33,6 +34,8 @@ export interface ServerOptions {
   bandwidthBytesPerSec?: number
   /** No warnings on stderr. */
   quiet?: boolean
+  /** Mint time-limited TURN credentials at GET /swarmcdn/ice (coturn `use-auth-secret`). */
+  turn?: { secret: string, urls: string[], ttlSeconds?: number }
 }
 
 export interface RunningServer {
@@ -44,6 +47,8 @@ export interface RunningServer {
   trackerUrl: string
   statsUrl: string
   metricsUrl: string
+  /** `http://host:port/swarmcdn/ice`, or null without `turn`. */
+  iceUrl: string | null
   /** The same JSON as GET /swarmcdn/stats. */
   stats: () => StatsJson
   /** Zeroes the origin and tracker counters of stats() (not the Prometheus counters, which only grow). */
@@ -69,6 +74,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
   const root = await checkDir(opts.dir)
   const realRoot = await realpath(root)
   const allow = parseInfoHashes(opts.allow ?? [])
+  const turn = turnConfig(opts.turn ?? {})
   const warn = opts.quiet === true ? () => {} : (msg: string) => { console.error(`swarmcdn: warning: ${msg}`) }
 
   const release = new ReleaseWatcher(join(root, MANIFEST_FILE), warn)
@@ -140,6 +146,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
       res.end(method === 'HEAD' ? undefined : body)
       return
     }
+    if (path === ICE_PATH && turn !== null) return sendIce(req, res, turn)
     if (path === ANNOUNCE_PATH) {
       return sendText(res, 426, 'Upgrade Required: the tracker speaks WebSocket', { Upgrade: 'websocket', Connection: 'Upgrade' })
     }
@@ -164,6 +171,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     trackerUrl: `${formatOrigin('ws', host, port)}${ANNOUNCE_PATH}`,
     statsUrl: `${base}${STATS_PATH}`,
     metricsUrl: `${base}${METRICS_PATH}`,
+    iceUrl: turn !== null ? `${base}${ICE_PATH}` : null,
     stats,
     resetStats,
     close

@@ -11,6 +11,7 @@ import { listenWithTracker } from './listen.js'
 import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, formatOrigin } from './http-util.js'
 import type { TrackerStatsJson } from './stats.js'
 import { METRICS_PATH } from './origin.js'
+import { ICE_PATH, sendIce, turnConfig } from './turn.js'
 
 export const TRACKER_STATS_PATH = '/stats'
 
@@ -24,6 +25,8 @@ export interface TrackerOptions {
   /** A published site folder whose swarmcdn.json (current and previous release) is admitted. */
   dir?: string
   quiet?: boolean
+  /** Mint time-limited TURN credentials at GET /swarmcdn/ice (coturn `use-auth-secret`). */
+  turn?: { secret: string, urls: string[], ttlSeconds?: number }
 }
 
 export interface RunningTracker {
@@ -33,6 +36,8 @@ export interface RunningTracker {
   host: string
   statsUrl: string
   metricsUrl: string
+  /** `http://host:port/swarmcdn/ice`, or null without `turn`. */
+  iceUrl: string | null
   /** Admits every infohash (no --allow and no --dir given). */
   open: boolean
   stats: () => TrackerStatsJson
@@ -42,6 +47,7 @@ export interface RunningTracker {
 export async function startTracker (opts: TrackerOptions = {}): Promise<RunningTracker> {
   const host = opts.host ?? '127.0.0.1'
   const allow = parseInfoHashes(opts.allow ?? [])
+  const turn = turnConfig(opts.turn ?? {})
   const warn = opts.quiet === true ? () => {} : (msg: string) => { console.error(`swarmcdn: warning: ${msg}`) }
   let release: ReleaseWatcher | undefined
   if (opts.dir !== undefined) {
@@ -72,6 +78,7 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
       }, () => { sendText(res, 500, 'Internal Server Error') })
       return
     }
+    if (path === ICE_PATH && turn !== null) return sendIce(req, res, turn)
     if (path === ANNOUNCE_PATH) return sendText(res, 426, 'Upgrade Required: the tracker speaks WebSocket', { Upgrade: 'websocket', Connection: 'Upgrade' })
     sendText(res, 404, 'Not Found')
   })
@@ -85,6 +92,7 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
     host,
     statsUrl: `${base}${TRACKER_STATS_PATH}`,
     metricsUrl: `${base}${METRICS_PATH}`,
+    iceUrl: turn !== null ? `${base}${ICE_PATH}` : null,
     open: allowAll,
     stats: () => tracker.stats(),
     close
