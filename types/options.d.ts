@@ -1,5 +1,5 @@
 // Options of swarmcdn/vite and swarmcdn/rollup (mirror `swarmcdn publish`'s flags).
-// Kept by hand next to src/plugins/options.ts; test/e2e/vite-plugin.test.ts type-checks a config against it.
+// Kept by hand next to src/plugins/options.ts; test/e2e/build-plugins.test.ts checks with tsc that both have the same shape.
 
 export interface PublishResult {
   infoHash: string
