@@ -4,8 +4,9 @@ import { startServer } from '../server/index.js'
 import { parsePort } from '../server/listen.js'
 import { collect, parseNonNegative, stopOnSignals } from './run-until-signal.js'
 import { addTurnOptions, turnFromFlags, type TurnFlags } from './turn-options.js'
+import { addClusterOptions, clusterFromFlags, type ClusterCliFlags } from './cluster-options.js'
 
-interface ServeFlags extends TurnFlags {
+interface ServeFlags extends TurnFlags, ClusterCliFlags {
   port: number
   host: string
   allow: string[]
@@ -24,6 +25,7 @@ export function registerServe (program: Command): void {
     .option('--allow <infohash>', 'also admit this infohash on the tracker (repeatable)', collect, [])
     .option('--allow-stats-reset', 'enable POST /swarmcdn/stats/reset (for benchmarks)')
   addTurnOptions(cmd)
+  addClusterOptions(cmd)
   cmd
     // Benchmark knobs (a "far origin"), kept out of --help.
     .addOption(new Option('--latency-ms <ms>', 'delay each static response by this many ms').argParser(parseNonNegative).hideHelp())
@@ -36,6 +38,7 @@ export function registerServe (program: Command): void {
         allow: flags.allow,
         resetStats: flags.allowStatsReset === true,
         ...turnFromFlags(flags),
+        ...clusterFromFlags(flags),
         ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}),
         ...(flags.bandwidth !== undefined ? { bandwidthBytesPerSec: flags.bandwidth } : {})
       })

@@ -4,8 +4,9 @@ import { startTracker } from '../server/index.js'
 import { parsePort } from '../server/listen.js'
 import { collect, stopOnSignals } from './run-until-signal.js'
 import { addTurnOptions, turnFromFlags, type TurnFlags } from './turn-options.js'
+import { addClusterOptions, clusterFromFlags, type ClusterCliFlags } from './cluster-options.js'
 
-interface TrackerFlags extends TurnFlags {
+interface TrackerFlags extends TurnFlags, ClusterCliFlags {
   port: number
   host: string
   allow: string[]
@@ -21,6 +22,7 @@ export function registerTracker (program: Command): void {
     .option('--allow <infohash>', 'admit only this infohash (repeatable); without --allow or --dir every infohash is admitted', collect, [])
     .option('--dir <dir>', 'admit the releases published in this site folder (follows its swarmcdn.json)')
   addTurnOptions(cmd)
+  addClusterOptions(cmd)
   cmd
     .action(async (flags: TrackerFlags) => {
       const running = await startTracker({
@@ -28,7 +30,8 @@ export function registerTracker (program: Command): void {
         host: flags.host,
         allow: flags.allow,
         ...(flags.dir !== undefined ? { dir: flags.dir } : {}),
-        ...turnFromFlags(flags)
+        ...turnFromFlags(flags),
+        ...clusterFromFlags(flags)
       })
       console.log(`swarmcdn: tracker at ${running.url}`)
       console.log(`swarmcdn: stats   ${running.statsUrl}`)

@@ -20,12 +20,18 @@ declare module 'bittorrent-tracker/server' {
     peersCacheTtl?: number
   }
 
+  export interface TrackerPeer {
+    peerId: string
+    /** WebSocket peers only; null once the peer is evicted. */
+    socket?: TrackerSocket | null
+  }
+
   export interface TrackerSwarm {
     infoHash: string
     complete: number
     incomplete: number
-    /** An `lru` cache keyed by peer id (hex). */
-    peers: { length: number, keys: string[] }
+    /** An `lru` cache keyed by peer id (hex); `peek` does not refresh the entry. */
+    peers: { length: number, keys: string[], peek: (peerId: string) => TrackerPeer | undefined }
   }
 
   /** The fields the server adds to each WebSocket it adopts. */
@@ -33,6 +39,8 @@ declare module 'bittorrent-tracker/server' {
     peerId?: string | null
     infoHashes?: string[] | null
     onMessageBound?: ((data: unknown) => void) | null
+    /** Set by the server once the socket closed. */
+    destroyed?: boolean
   }
 
   export default class Server extends EventEmitter {

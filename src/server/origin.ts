@@ -6,18 +6,20 @@ import { MANIFEST_FILE } from '../shared/manifest.js'
 import { createStaticHandler } from './static.js'
 import { OriginCounters, type StatsJson } from './stats.js'
 import { createMetrics } from './metrics.js'
+import { clusterFor, type ClusterFlags } from './cluster/index.js'
+import { accessFor, guard, sendMetrics, sendServiceJson, sendServicePreflight, type ServiceFlags } from './service-access.js'
 import { ReleaseWatcher } from './release.js'
 import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
 import { admitter, parseInfoHashes } from './allow-list.js'
 import { listenWithTracker } from './listen.js'
-import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, setCors, formatOrigin } from './http-util.js'
+import { rawPathname, sendText, sendMethodNotAllowed, setCors, formatOrigin } from './http-util.js'
 import { ICE_PATH, sendIce, turnConfig } from './turn.js'
 
 export const STATS_PATH = '/swarmcdn/stats'
 export const STATS_RESET_PATH = '/swarmcdn/stats/reset'
 export const METRICS_PATH = '/metrics'
 
-export interface ServerOptions {
+export interface ServerOptions extends ClusterFlags, ServiceFlags {
   /** Site folder to serve (usually the one `swarmcdn publish` wrote into). */
   dir: string
   /** Default 8080; 0 picks a free port (see RunningServer.port). */
@@ -83,8 +85,11 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
   const startedAt = new Date()
 
   // The gauges read the tracker lazily, at scrape time.
-  const metrics = createMetrics(() => tracker.stats())
+  const access = accessFor(opts)
+  const metrics = createMetrics(() => tracker.stats(), { perAssetLabels: opts.metricsPerAsset === true })
+  const cluster = clusterFor(opts, () => metrics)
   const tracker = mountTracker({
+    ...(cluster !== undefined ? { cluster } : {}),
     admits: admitter({ release, allow }),
     onAnnounce: () => { metrics.trackerAnnounces.inc() },
     onReject: (reason) => { metrics.trackerRejected.inc({ reason }) }
@@ -97,13 +102,13 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
     ...(opts.bandwidthBytesPerSec !== undefined ? { bandwidthBytesPerSec: opts.bandwidthBytesPerSec } : {}),
     hooks: {
-      request: (path) => { counters.recordRequest(path); metrics.originRequests.inc() },
+      request: (path) => { counters.recordRequest(path); metrics.originRequests.inc(); metrics.pageRequest(release.current, path) },
       notFound: () => { counters.recordNotFound(); metrics.originRequests.inc() },
       badRequest: () => { counters.recordBadRequest(); metrics.originRequests.inc() },
       bytes: (path, n) => {
         counters.recordBytes(path, n)
         metrics.originBytes.inc(n)
-        if (release.isAsset(path)) metrics.originAssetBytes.inc({ asset: path }, n)
+        if (release.isAsset(path)) metrics.assetBytes(path, n)
       }
     }
   })
@@ -126,10 +131,11 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     const method = req.method ?? 'GET'
     // Service endpoints: not origin asset traffic, never counted as such.
     if (path === STATS_PATH) {
-      if (method === 'OPTIONS') return sendPreflight(res)
+      if (method === 'OPTIONS') return sendServicePreflight(res, access)
       if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res)
       await release.refresh()
-      return sendJson(res, 200, stats())
+      if (!guard(req, res, access)) return
+      return sendServiceJson(res, stats(), access)
     }
     if (path === STATS_RESET_PATH && opts.resetStats === true) {
       if (method !== 'POST') return sendMethodNotAllowed(res, 'POST')
@@ -141,9 +147,8 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     }
     if (path === METRICS_PATH) {
       if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD')
-      const body = Buffer.from(await metrics.registry.metrics(), 'utf8')
-      res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': String(body.length), 'Cache-Control': 'no-store' })
-      res.end(method === 'HEAD' ? undefined : body)
+      if (!guard(req, res, access)) return
+      await sendMetrics(res, metrics.registry, access)
       return
     }
     if (path === ICE_PATH && turn !== null) return sendIce(req, res, turn)

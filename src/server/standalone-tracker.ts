@@ -4,18 +4,20 @@ import http from 'node:http'
 import { join, resolve } from 'node:path'
 import { MANIFEST_FILE } from '../shared/manifest.js'
 import { createMetrics } from './metrics.js'
+import { clusterFor, type ClusterFlags } from './cluster/index.js'
+import { accessFor, guard, sendMetrics, sendServiceJson, sendServicePreflight, type ServiceFlags } from './service-access.js'
 import { ReleaseWatcher } from './release.js'
 import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
 import { admitter, parseInfoHashes } from './allow-list.js'
 import { listenWithTracker } from './listen.js'
-import { rawPathname, sendJson, sendText, sendMethodNotAllowed, sendPreflight, formatOrigin } from './http-util.js'
+import { rawPathname, sendText, sendMethodNotAllowed, formatOrigin } from './http-util.js'
 import type { TrackerStatsJson } from './stats.js'
 import { METRICS_PATH } from './origin.js'
 import { ICE_PATH, sendIce, turnConfig } from './turn.js'
 
 export const TRACKER_STATS_PATH = '/stats'
 
-export interface TrackerOptions {
+export interface TrackerOptions extends ClusterFlags, ServiceFlags {
   /** Default 8000; 0 picks a free port. */
   port?: number
   /** Default 127.0.0.1. */
@@ -55,8 +57,11 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
     await release.refresh()
   }
   const allowAll = allow.length === 0 && release === undefined
+  const access = accessFor(opts)
   const metrics = createMetrics(() => tracker.stats())
+  const cluster = clusterFor(opts, () => metrics)
   const tracker = mountTracker({
+    ...(cluster !== undefined ? { cluster } : {}),
     admits: admitter({ allow, allowAll, ...(release ? { release } : {}) }),
     onAnnounce: () => { metrics.trackerAnnounces.inc() },
     onReject: (reason) => { metrics.trackerRejected.inc({ reason }) }
@@ -66,16 +71,14 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
     const path = rawPathname(req)
     const method = req.method ?? 'GET'
     if (path === TRACKER_STATS_PATH) {
-      if (method === 'OPTIONS') return sendPreflight(res)
+      if (method === 'OPTIONS') return sendServicePreflight(res, access)
       if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res)
-      return sendJson(res, 200, tracker.stats())
+      if (!guard(req, res, access)) return
+      return sendServiceJson(res, tracker.stats(), access)
     }
     if (path === METRICS_PATH && (method === 'GET' || method === 'HEAD')) {
-      metrics.registry.metrics().then((text) => {
-        const body = Buffer.from(text, 'utf8')
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': String(body.length), 'Cache-Control': 'no-store' })
-        res.end(method === 'HEAD' ? undefined : body)
-      }, () => { sendText(res, 500, 'Internal Server Error') })
+      if (!guard(req, res, access)) return
+      sendMetrics(res, metrics.registry, access).catch(() => { sendText(res, 500, 'Internal Server Error') })
       return
     }
     if (path === ICE_PATH && turn !== null) return sendIce(req, res, turn)

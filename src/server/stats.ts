@@ -1,4 +1,5 @@
 // The origin's own counters: ground truth for "bytes the origin served".
+import type { ClusterStatsJson } from './cluster/relay.js'
 
 /**
  * Distinct paths tracked one by one; past this, new paths are folded into
@@ -37,6 +38,8 @@ export interface TrackerStatsJson {
   announces: number
   /** Messages or connections refused, by reason. */
   rejected: Record<string, number>
+  /** With `--redis`: this process's part in the tracker cluster. */
+  cluster?: ClusterStatsJson
 }
 
 export interface ReleaseStatsJson {

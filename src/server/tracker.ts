@@ -10,6 +10,7 @@ import TrackerServer, { type TrackerSocket } from 'bittorrent-tracker/server'
 import { debug } from './debug.js'
 import { rawPathname } from './http-util.js'
 import type { TrackerStatsJson } from './stats.js'
+import type { ClusterRelay } from './cluster/relay.js'
 
 const log = debug('tracker')
 
@@ -65,6 +66,8 @@ export interface TrackerOptions {
   onReject?: (reason: RejectReason) => void
   maxPayload?: number
   maxConnections?: number
+  /** Shares swarms with other tracker processes through Redis (`--redis`). */
+  cluster?: ClusterRelay
 }
 
 export interface MountedTracker {
@@ -129,7 +132,7 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
     udp: false,
     stats: false,
     ws: { noServer: true, maxPayload: opts.maxPayload ?? MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false },
-    filter: (infoHash, _params, cb) => {
+    filter: (infoHash, params, cb) => {
       Promise.resolve(opts.admits(infoHash)).then((ok) => {
         if (!ok) {
           reject('unknown_infohash')
@@ -148,6 +151,8 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
         }
         announces++
         opts.onAnnounce?.()
+        // Only admitted announces reach Redis; beforeAnnounce never rejects.
+        if (opts.cluster !== undefined) return opts.cluster.beforeAnnounce(params).then(() => { cb(null) })
         cb(null)
       }, (err: unknown) => {
         cb(err instanceof Error ? err : new Error(String(err)))
@@ -158,6 +163,7 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
   server.on('warning', (err: unknown) => { log('warning', err instanceof Error ? err.message : err) })
   server.on('error', (err: unknown) => { log('error', err instanceof Error ? err.message : err) })
   const wss = server.ws!
+  opts.cluster?.attach(server)
 
   function activeSwarms (): number {
     let n = 0
@@ -177,7 +183,11 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
   function adopt (ws: TrackerSocket, req: IncomingMessage): void {
     const conn: Conn = { tokens: MESSAGE_BURST, refilledAt: Date.now(), alive: true }
     conns.set(ws, conn)
-    ws.on('close', () => { conns.delete(ws) })
+    ws.on('close', () => {
+      conns.delete(ws)
+      // Runs before bittorrent-tracker's own close handler, which clears these.
+      opts.cluster?.left(ws.peerId, ws.infoHashes)
+    })
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') reject('oversized')
       log('socket error', err.message)
@@ -260,7 +270,7 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
         peers += s.peers.length
         if (s.peers.length > 0) swarms++
       }
-      return { peers, swarms, connections: conns.size, announces, rejected: { ...rejected } }
+      return { peers, swarms, connections: conns.size, announces, rejected: { ...rejected }, ...(opts.cluster !== undefined ? { cluster: opts.cluster.stats() } : {}) }
     },
     resetCounters () {
       announces = 0
@@ -270,7 +280,8 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
       clearInterval(heartbeat)
       for (const ws of conns.keys()) ws.terminate()
       conns.clear()
-      return new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+      const closed = new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+      return Promise.all([closed, opts.cluster?.close()]).then(() => {})
     }
   }
 }

@@ -63,10 +63,10 @@ describe('GET /swarmcdn/stats', () => {
     expect(again.origin.bytesServed).toBe(s.origin.bytesServed)
   })
 
-  it('is no-store and CORS-readable', async () => {
+  it('is no-store and not readable by other origins unless asked for (--metrics-cors)', async () => {
     const r = await request(srv.port, '/swarmcdn/stats')
     expect(r.headers['cache-control']).toBe('no-store')
-    expect(r.headers['access-control-allow-origin']).toBe('*')
+    expect(r.headers['access-control-allow-origin']).toBeUndefined()
     expect(r.headers['content-type']).toContain('application/json')
   })
 
