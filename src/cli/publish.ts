@@ -14,7 +14,8 @@ import { parsePieceLength, parseTrackers } from './options.js'
 import { packageInfo, runtimeSources } from './package-root.js'
 import { buildPageGraph } from './pages.js'
 import { createProgress } from './progress.js'
-import { buildTorrent } from './torrent.js'
+import { buildTorrent, PADDING_ATTR, torrentFiles } from './torrent.js'
+import { writePadding } from './padding.js'
 import { walkTree, type TreeFile } from './walk.js'
 
 export interface PublishOptions {
@@ -113,6 +114,11 @@ export async function publish (options: PublishOptions): Promise<PublishResult> 
     { path: manifestPath, data: json }
   ]
   await commitOutputs(outputs)
+
+  // Zero padding on disk, so clients that ignore BEP 47 (WebTorrent) can seed
+  // this folder as it is. Seeding is optional: a failure here is a warning.
+  const padSizes = torrentFiles(tree.assets, pieceLength).filter((f) => f.attr === PADDING_ATTR).map((f) => f.size)
+  await writePadding(dir, padSizes).catch((err: unknown) => warn(`could not write the padding files in ${dir}/.pad (needed only to seed with a BitTorrent client): ${String(err)}`))
 
   // Previous releases' torrents go only once the new manifest points elsewhere.
   const torrentDir = join(dir, TORRENT_DIR)

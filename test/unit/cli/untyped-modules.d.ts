@@ -27,7 +27,20 @@ declare module 'parse-torrent' {
   export default function parseTorrent (id: Uint8Array | string): Promise<ParsedTorrent>
 }
 
-declare module 'bencode' {
-  const bencode: { encode: (value: unknown) => Uint8Array, decode: (data: Uint8Array) => unknown }
-  export default bencode
+// The slice of webtorrent 3.0.21 (Node, pinned) the stock-client test drives.
+declare module 'webtorrent' {
+  import type { EventEmitter } from 'node:events'
+  interface Torrent extends EventEmitter {
+    done: boolean
+    progress: number
+    files: Array<{ path: string, length: number }>
+    addPeer: (peer: string) => boolean
+  }
+  interface Options { dht?: boolean, lsd?: boolean, tracker?: boolean, utp?: boolean, natUpnp?: boolean, natPmp?: boolean, webSeeds?: boolean }
+  export default class WebTorrent extends EventEmitter {
+    constructor (opts?: Options)
+    torrentPort: number
+    add: (torrent: Uint8Array, opts: { path: string }) => Torrent
+    destroy: (cb?: (err: Error | null) => void) => void
+  }
 }
