@@ -104,8 +104,13 @@ describe('page graph', () => {
     // HTML spec: a comma inside a URL is part of it unless it ends the URL.
     expect(srcsetUrls('a.png,b.png 100w')).toEqual(['a.png,b.png'])
     expect(srcsetUrls('a.png (max-width: 1px, 2px) 1x, b.png')).toEqual(['a.png', 'b.png'])
-    const tokens = tokenize('<IMG src=a.png src="b.png" alt="x &amp; y"><p title=\'<img src=c.png>\'><textarea><img src=d.png></textarea><img src="e&#46;png"')
-    expect(tokens.filter((t) => t.kind === 'tag' && t.name === 'img').map((t) => t.kind === 'tag' ? t.attrs.get('src') : null)).toEqual(['a.png', 'e.png'])
+    const srcs = (html: string): Array<string | undefined> => tokenize(html).flatMap((t) => t.kind === 'tag' && t.name === 'img' ? [t.attrs.get('src')] : [])
+    expect(srcs('<IMG src=a.png src="b.png" alt="x &amp; y"><p title=\'<img src=c.png>\'><textarea><img src=d.png></textarea><img src="e&#46;png">')).toEqual(['a.png', 'e.png'])
+    // Every named reference (HTML's full table), raw text in noscript, script and comments, and an unquoted `/`.
+    expect(srcs('<img src="caf&eacute;&hellip;.png"><noscript><img src=n.png></noscript><script>"<img src=s.png>"</script><!-- <img src=c.png> --><img src=f.png/>')).toEqual(['café….png', 'f.png/'])
+    // A tag cut off by the end of the file is dropped, as the HTML tokenizer does.
+    expect(srcs('<img src=a.png><img src="b.png"')).toEqual(['a.png'])
+    expect(tokenize('<style>a{b:url(x.png)}</style>')).toContainEqual({ kind: 'style', css: 'a{b:url(x.png)}' })
     expect(cssRefs('@import url(a.css); @import \'b.css\' screen; x { y: url("c.png"), url(d.png) } /* url(e.png) */')).toEqual({
       urls: ['a.css', 'b.css', 'c.png', 'd.png'],
       imports: ['a.css', 'b.css']
