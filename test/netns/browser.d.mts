@@ -1,0 +1,2 @@
+import type { Browser } from 'playwright-core'
+export function launchInNamespace (ns: string, opts?: { secureOrigin?: string, extraArgs?: string[] }): Promise<Browser>

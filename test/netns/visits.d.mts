@@ -1,0 +1,21 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+export interface SwarmStats { peers: number, engine?: Record<string, unknown>, bytesFromPeers: number, bytesFromOrigin: number, [k: string]: unknown }
+export function waitForEngine (page: Page, timeout?: number): Promise<SwarmStats>
+export function waitForPeers (page: Page, n?: number, timeout?: number): Promise<SwarmStats>
+export function waitForSeed (page: Page, timeout?: number): Promise<SwarmStats>
+export function waitControlled (page: Page, timeout?: number): Promise<void>
+export function seed (browser: Browser, base: string, variant: string, paths: string[]): Promise<{ context: BrowserContext, page: Page }>
+export function assetHashes (page: Page, paths: string[]): Promise<Record<string, string>>
+export const LANDING_DWELL_MS: number
+export interface PageView {
+  load: number
+  assets: Record<string, 'peer' | 'origin' | 'cache' | null>
+  bytesFromPeers: number
+  bytesFromOrigin: number
+  peers?: number
+  peerMs: number | null
+  hashes: Record<string, string>
+}
+export function pageView (browser: Browser, base: string, variant: string, paths: string[], opts?: { needPeers?: boolean, dwellMs?: number, peerTimeoutMs?: number }): Promise<PageView>
+export function firstPeer (browser: Browser, url: string, timeoutMs?: number): Promise<{ ms: number | null, engineStartMs: number | null }>
+export function median (xs: number[]): number
