@@ -9,6 +9,7 @@ import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
 import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'
 import { noteActivity } from './quiet.js'
+import { watchScript } from './lifecycle.js'
 import { attachLeader, hasLeader, notifyHave, notifyStored, setPrefetchHandler } from './leader.js'
 import { currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
 import { countPrefetched, countRejected, loadStats, snapshot } from './stats.js'
@@ -30,6 +31,7 @@ async function kill (): Promise<void> {
   await self.registration.unregister()
 }
 setKillHandler(kill)
+watchScript(kill)
 
 // Start loading state now so the first fetch after an SW restart finds it.
 void init()

@@ -8,6 +8,7 @@ import { debug } from './debug.js'
 import { forgetCached } from './store.js'
 import { cacheIndexKey } from '../src/shared/cache-keys.js'
 import { whenQuiet } from './quiet.js'
+import { fetchManifest } from './lifecycle.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -67,7 +68,7 @@ export function refresh (): Promise<Manifest | null> {
   refreshing ??= (async () => {
     let res: Response
     try {
-      res = await fetch(MANIFEST_URL, { cache: 'no-cache', credentials: 'same-origin' })
+      res = await fetchManifest(MANIFEST_URL, refresh)
     } catch (err) {
       debug('manifest fetch failed, keeping last release', err)
       return current

@@ -98,8 +98,23 @@ function isSafeInt (v: unknown, min = 0): v is number {
  * Validates untrusted JSON into a Manifest. Throws ManifestError with a precise
  * reason on anything unexpected: an unknown version, a weak or unknown hash
  * algorithm, inconsistent sizes or offsets. Callers turn that into "P2P off".
+ *
+ * The kill switch needs nothing else: a site taking swarmcdn down in a hurry
+ * may publish `{"disabled": true}` alone (issue 18). An object with
+ * `disabled: true` that is not otherwise a valid manifest parses to an empty
+ * release (no assets, an all-zero infohash) with `disabled` set; every caller
+ * acts on `disabled` before anything else.
  */
 export function parseManifest (input: unknown): Manifest {
+  try {
+    return parseRelease(input)
+  } catch (err) {
+    if (!isRecord(input) || input.disabled !== true) throw err
+    return { version: MANIFEST_VERSION, infoHash: '0'.repeat(40), torrent: '', pieceLength: DEFAULT_PIECE_LENGTH, trackers: [], assets: {}, disabled: true }
+  }
+}
+
+function parseRelease (input: unknown): Manifest {
   const fail = (msg: string): never => { throw new ManifestError(msg) }
   if (!isRecord(input)) fail('manifest is not a JSON object')
   const m = input as Record<string, unknown>
