@@ -15,6 +15,8 @@ export interface Front {
   requests: (path: string) => number
   /** Replaced at any time by the test. */
   handler: FrontHandler
+  /** Headers added to forwarded responses (e.g. a Content-Security-Policy on pages). */
+  headers: (path: string) => Record<string, string>
   close: () => Promise<void>
 }
 
@@ -26,6 +28,7 @@ export async function startFront (server: RunningServer, handler: FrontHandler =
     url: '',
     requests: (path) => counts.get(path) ?? 0,
     handler,
+    headers: () => ({}),
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => http.close(() => resolve()))
@@ -36,7 +39,7 @@ export async function startFront (server: RunningServer, handler: FrontHandler =
     counts.set(path, (counts.get(path) ?? 0) + 1)
     if (front.handler(path, req, res)) return
     const up = httpRequest({ ...target, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+      res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, ...front.headers(path) })
       upRes.pipe(res)
     })
     up.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end() })

@@ -1,0 +1,92 @@
+// A site under a strict Content-Security-Policy (issue 18): the policy the
+// README gives, sent as a response header on every page, lets swarmcdn work
+// with P2P, and the browser reports no violation.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { RunningServer } from '../../src/server/index.js'
+import { startFront, type Front } from './front.js'
+import { fetchAll, launch, makeSite, pageFetch, publishAndServe, SCRIPT_TAG, sha256, stats, waitControlled, waitForPeers, waitForSeed, type Site } from './harness.js'
+
+let browser: Browser
+let site: Site
+let server: RunningServer
+let front: Front
+let csp: string
+
+beforeAll(async () => {
+  browser = await launch()
+  site = await makeSite({
+    pages: {
+      '/index.html': `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="/img/small.png"><link rel="stylesheet" href="/css/site.css">${SCRIPT_TAG}</head>` +
+        '<body><img src="/img/small.png" alt=""></body></html>'
+    }
+  })
+  server = await publishAndServe(site)
+  front = await startFront(server)
+  const host = new URL(front.url).host
+  // The README's policy: nothing inline, nothing from elsewhere, no eval. The
+  // tracker is this site's /announce; its ws: URL is listed as well as 'self'
+  // for browsers whose 'self' does not cover WebSockets (CSP Level 2).
+  csp = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "worker-src 'self'",
+    `connect-src 'self' ws://${host}`,
+    "img-src 'self'",
+    "style-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'"
+  ].join('; ')
+  front.headers = (path) => path === '/' || path.endsWith('.html') ? { 'Content-Security-Policy': csp } : {}
+})
+afterAll(async () => {
+  await browser?.close()
+  await front?.close()
+  await server?.close()
+  await site?.cleanup()
+})
+
+interface CspVisitor { context: BrowserContext, page: Page, problems: string[] }
+
+async function visitUnderCsp (): Promise<CspVisitor> {
+  const context = await browser.newContext()
+  // Registered before any page script runs, so no violation goes unseen.
+  await context.addInitScript(() => {
+    const seen: string[] = []
+    ;(window as unknown as { violations: string[] }).violations = seen
+    addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`))
+  })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
+  page.on('pageerror', (e) => problems.push(e.message))
+  const res = await page.goto(front.url)
+  expect(res?.headers()['content-security-policy']).toBe(csp)
+  return { context, page, problems }
+}
+
+const violations = (p: Page): Promise<string[]> => p.evaluate(() => (window as unknown as { violations: string[] }).violations)
+
+describe('strict Content-Security-Policy', () => {
+  it('the README policy: service worker, engine, tracker and P2P work, with no violation', async () => {
+    const seeder = await visitUnderCsp()
+    await waitControlled(seeder.page)
+    await fetchAll(seeder.page, site)
+    await waitForSeed(seeder.page)
+
+    const v = await visitUnderCsp()
+    await waitControlled(v.page)
+    await waitForPeers(v.page)
+    const r = await pageFetch(v.page, '/img/photo.jpg')
+    expect(r.source).toBe('peer')
+    expect(r.sha256).toBe(sha256(site.assets['/img/photo.jpg']!))
+    expect((await stats(v.page)).bytesFromPeers).toBeGreaterThan(0)
+    for (const x of [seeder, v]) {
+      expect(await violations(x.page)).toEqual([])
+      expect(x.problems).toEqual([])
+    }
+    await v.context.close()
+    await seeder.context.close()
+  })
+})
