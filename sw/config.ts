@@ -17,6 +17,13 @@ export { ASSET_CACHE, META_CACHE } from '../src/shared/cache-keys.js'
 export const LEADER_ANSWER_MS = 600
 
 /**
+ * After a slow answer the SW pings the leader; a leader whose message loop does
+ * not answer within this is frozen or gone and is dropped. Longer than one
+ * answer: a page loading in the leader's renderer may delay one message.
+ */
+export const LEADER_LIVENESS_MS = 2000
+
+/**
  * First verified unit from a peer. The engine only says yes when a connected
  * wire already holds the pieces; measured peer delivery is ~12 MB/s, so a
  * 256 KiB block takes ~20 ms — 1.5 s is generous yet bounds a lying peer.

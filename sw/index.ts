@@ -1,20 +1,20 @@
 // swarmcdn service worker. Browsers allow no RTCPeerConnection here
 // (w3c/ServiceWorker#670), so peers are reached through the leader tab.
 import type { PageToSw, SwStats } from '../src/shared/protocol.js'
-import { PRUNE_DELAY_MS, scopePath } from './config.js'
+import { PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
-import { adopt } from './deliver.js'
+import { adoptAll, keepPrefetched } from './adopt.js'
+import { setConfiguredBudget } from './budget.js'
 import { asset } from './handlers/asset.js'
 import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
 import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'
 import { noteActivity } from './quiet.js'
 import { watchScript } from './lifecycle.js'
-import { attachLeader, hasLeader, notifyHave, notifyStored, setPrefetchHandler } from './leader.js'
+import { attachLeader, hasLeader, notifyDropped, onLeaderLink } from './leader.js'
 import { currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
-import { countPrefetched, countRejected, loadStats, snapshot } from './stats.js'
-import { dropAll, hasCached, storeVerified } from './store.js'
-import { sha256Base64 } from '../src/shared/integrity.js'
+import { loadStats, snapshot } from './stats.js'
+import { dropAll, setDropListener, storeIndex } from './store.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -67,6 +67,10 @@ self.addEventListener('message', (event) => {
   switch (msg.type) {
     case 'swarmcdn:leader':
       attachLeader(msg.port, msg.infoHash, event.source && 'id' in event.source ? event.source.id : null)
+      event.waitUntil(setConfiguredBudget(msg.storageBudget))
+      break
+    case 'swarmcdn:heartbeat':
+      // Its only job is to be an event: it keeps this SW (and the leader port) alive.
       break
     case 'swarmcdn:stats':
       event.waitUntil(snapshot().then(({ counters, assets }) => {
@@ -79,7 +83,11 @@ self.addEventListener('message', (event) => {
       event.waitUntil(init().then(() => { msg.reply.postMessage(isKilled() ? null : currentManifest()) }))
       break
     case 'swarmcdn:adopt':
-      event.waitUntil(adoptAll(msg.paths))
+      event.waitUntil(init().then(async () => {
+        const m = currentManifest()
+        if (m) await adoptAll(m, msg.paths)
+        schedulePrune()
+      }))
       break
     case 'swarmcdn:disable':
       event.waitUntil(kill())
@@ -87,35 +95,12 @@ self.addEventListener('message', (event) => {
   }
 })
 
-// Bytes the engine prefetched from peers: verified here like every other
-// peer byte before they are stored; a mismatch is thrown away and counted.
-setPrefetchHandler((path, infoHash, data) => {
-  void (async () => {
-    const m = currentManifest()
-    const entry = m?.infoHash === infoHash ? m.assets[path] : undefined
-    let ok = false
-    if (entry && data.byteLength === entry.size) {
-      if (`sha256-${await sha256Base64(data)}` === entry.integrity) {
-        ok = (await hasCached(entry)) || await storeVerified(entry, new Blob([data]))
-        if (ok) countPrefetched(entry.size)
-      } else {
-        countRejected(data.byteLength)
-      }
-    }
-    notifyStored(path, ok)
-  })()
+// The engine's peer prefetch is verified and kept like every other peer byte;
+// the store tells the engine what it evicts, so it stops offering it.
+onLeaderLink((link, infoHash) => {
+  link.handle('prefetched', async ({ path, infoHash, data }) => ({ ok: await keepPrefetched(currentManifest(), path, infoHash, data) }))
+  // What the keeper stored while no engine listened (between two pages, or
+  // before this engine attached) reaches it now: the store's whole index.
+  void storeIndex().then((idx) => { if (idx.size) link.notify('kept', { infoHash, keys: [...idx.keys()] }) })
 })
-
-async function adoptAll (paths: string[]): Promise<void> {
-  await init()
-  const m = currentManifest()
-  if (!m) return
-  for (const p of paths) {
-    const url = new URL(p, self.registration.scope)
-    const path = scopePath(url)
-    const entry = path !== null ? m.assets[path] : undefined
-    if (!path || !entry || await hasCached(entry)) continue
-    if (await adopt(entry, url.href)) notifyHave(path, m.infoHash)
-  }
-  schedulePrune()
-}
+setDropListener(notifyDropped)

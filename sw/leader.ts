@@ -1,90 +1,58 @@
-// The SW's side of the leader tab: a MessagePort to the engine, requests with
-// deadlines, and nothing that can wait forever (webtorrent's own worker-server
-// is the counter-example: a request there waits on a page that never answers).
-import type { EngineToSw, FallbackReason, SwToEngine } from '../src/shared/protocol.js'
-import { LEADER_ANSWER_MS } from './config.js'
+// The SW's side of the leader tab: typed calls over a MessagePort, each with
+// its own deadline, and nothing that can wait forever (webtorrent's own
+// worker-server is the counter-example: a request there waits on a page that
+// never answers). One slow answer is a timeout for that request only; the
+// leader is dropped when it also misses a liveness ping, or its window is gone.
+import type { EngineMethods, EngineNotes, FallbackReason, SwMethods, SwNotes } from '../src/shared/protocol.js'
+import { RpcPeer, RpcRemoteError, RpcTimeout } from '../src/shared/rpc.js'
+import { LEADER_ANSWER_MS, LEADER_LIVENESS_MS } from './config.js'
 import { debug } from './debug.js'
 
 declare const self: ServiceWorkerGlobalScope
 
-interface Pending {
-  settle: (r: ReadableStream<Uint8Array> | FallbackReason) => void
-  /** Chunked fallback: the controller of the stream we build from chunk messages. */
-  chunks?: ReadableStreamDefaultController<Uint8Array>
-}
+type Link = RpcPeer<SwMethods, EngineMethods, EngineNotes, SwNotes>
 
-let port: MessagePort | null = null
+interface Chunked { controller: ReadableStreamDefaultController<Uint8Array> }
+
+let rpc: Link | null = null
 let leaderHash: string | null = null
 /** The leader's window: a navigation or a closed tab ends it without a word on the port. */
 let leaderClient: string | null = null
-/** Peers the leader has connected (its own 'peers' messages); null until it says. */
+/** Peers the leader has connected (its own 'peers' notes); null until it says. */
 let leaderPeers: number | null = null
-let nextId = 1
-const pending = new Map<number, Pending>()
-let onPrefetched: ((path: string, infoHash: string, data: ArrayBuffer) => void) | null = null
+let nextReq = 1
+const chunked = new Map<number, Chunked>()
+let serveLink: (link: Link, infoHash: string) => void = () => {}
 
-export function setPrefetchHandler (fn: (path: string, infoHash: string, data: ArrayBuffer) => void): void { onPrefetched = fn }
+/** Installs the SW's own methods (prefetched) on every new leader link. */
+export function onLeaderLink (fn: (link: Link, infoHash: string) => void): void { serveLink = fn }
 
-export function hasLeader (): boolean { return port !== null }
+export function hasLeader (): boolean { return rpc !== null }
 
-export function attachLeader (p: MessagePort, infoHash: string, clientId: string | null): void {
-  if (port && port !== p) port.close()
-  port = p
+export function attachLeader (port: MessagePort, infoHash: string, clientId: string | null): void {
+  if (rpc) rpc.close()
+  const link: Link = new RpcPeer(port)
+  rpc = link
   leaderHash = infoHash
   leaderClient = clientId
   leaderPeers = null
   debug('leader attached', infoHash)
-  p.onmessage = (e: MessageEvent<EngineToSw>) => onEngineMessage(e.data)
-  p.start()
+  link.on('bye', () => { if (rpc === link) dropLeader() })
+  link.on('peers', ({ n }) => { if (rpc === link) leaderPeers = n })
+  link.on('chunk', ({ req, data }) => chunked.get(req)?.controller.enqueue(new Uint8Array(data)))
+  link.on('end', ({ req }) => { chunked.get(req)?.controller.close(); chunked.delete(req) })
+  link.on('fail', ({ req, reason }) => { chunked.get(req)?.controller.error(new Error(reason)); chunked.delete(req) })
+  serveLink(link, infoHash)
 }
 
 function dropLeader (): void {
-  if (!port) return
-  port.close()
-  port = null
+  if (!rpc) return
+  rpc.close()
+  rpc = null
   leaderHash = null
   leaderClient = null
-  for (const [id, p] of pending) { p.settle('leader-timeout'); p.chunks?.error(new Error('leader gone')); pending.delete(id) }
-}
-
-function onEngineMessage (msg: EngineToSw): void {
-  if (msg.t === 'prefetched') { onPrefetched?.(msg.path, msg.infoHash, msg.data); return }
-  if (msg.t === 'pong') return
-  if (msg.t === 'bye') { dropLeader(); return }
-  if (msg.t === 'peers') { leaderPeers = msg.n; return }
-  const p = pending.get(msg.id)
-  if (!p) return
-  switch (msg.t) {
-    case 'no':
-      pending.delete(msg.id)
-      p.settle(msg.reason)
-      break
-    case 'stream':
-      pending.delete(msg.id)
-      p.settle(msg.stream)
-      break
-    case 'chunk':
-      if (!p.chunks) {
-        const stream = new ReadableStream<Uint8Array>({ start: (c) => { p.chunks = c } })
-        p.settle(stream)
-      }
-      p.chunks!.enqueue(new Uint8Array(msg.data))
-      break
-    case 'end':
-      pending.delete(msg.id)
-      if (!p.chunks) p.settle(new ReadableStream({ start: (c) => c.close() }))
-      else p.chunks.close()
-      break
-    case 'error':
-      pending.delete(msg.id)
-      p.settle(msg.reason)
-      p.chunks?.error(new Error(msg.reason))
-      break
-  }
-}
-
-function post (msg: SwToEngine, transfer: Transferable[] = []): void {
-  port?.postMessage(msg, transfer)
+  for (const c of chunked.values()) c.controller.error(new Error('leader gone'))
+  chunked.clear()
 }
 
 /**
@@ -103,54 +71,57 @@ function summonLeader (): void {
   }).catch(() => {})
 }
 
-/** Whether a live leader is attached; a request without one goes to the origin at once. */
-async function liveLeader (): Promise<boolean> {
-  if (port && leaderClient) {
-    // The leader's page navigated away or closed: never post into the void.
-    if (!(await self.clients.get(leaderClient))) dropLeader()
-  }
-  if (port) return true
-  summonLeader()
-  return false
+/** A slow answer: the leader stays if its message loop still answers a ping. */
+function checkLiveness (link: Link): void {
+  link.call('ping', {}, { timeoutMs: LEADER_LIVENESS_MS }).catch(() => {
+    if (rpc !== link) return
+    debug('leader missed a liveness ping, dropping it')
+    dropLeader()
+  })
 }
+
+export interface LeaderStream { stream: ReadableStream<Uint8Array>, cancel: () => void }
 
 /**
  * Asks the leader for bytes [start, end) of `path`. Resolves with a stream of
  * exactly those bytes (unverified: the caller verifies) or a reason to go to origin.
  */
-export async function requestFromLeader (path: string, start: number, end: number, infoHash: string): Promise<{ stream: ReadableStream<Uint8Array>, cancel: () => void } | FallbackReason> {
+export async function requestFromLeader (path: string, start: number, end: number, infoHash: string, signal?: AbortSignal): Promise<LeaderStream | FallbackReason> {
   // The checks that cost nothing come first: a request that will go to the
   // origin anyway pays no IPC to see whether the leader's window still exists.
-  if (!port) { summonLeader(); return 'no-leader' }
+  if (!rpc) { summonLeader(); return 'no-leader' }
   if (leaderHash !== infoHash) return 'release-mismatch'
   // Everything the leader holds itself is in the verified cache already.
   if (leaderPeers === 0) return 'no-peer-has-it'
-  if (!(await liveLeader())) return 'no-leader'
-  const id = nextId++
-  const answer = new Promise<ReadableStream<Uint8Array> | FallbackReason>((resolve) => {
-    pending.set(id, { settle: resolve })
-  })
-  post({ t: 'get', id, path, start, end, infoHash })
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<FallbackReason>((resolve) => { timer = setTimeout(() => resolve('leader-timeout'), LEADER_ANSWER_MS) })
-  const r = await Promise.race([answer, timeout])
-  clearTimeout(timer)
-  if (r === 'leader-timeout') {
-    // A leader that does not answer from memory within the deadline is closed
-    // or frozen; forget it so the next request asks the windows again.
-    pending.delete(id)
-    debug('leader silent, dropping it')
-    dropLeader()
-    return r
+  if (leaderClient && !(await self.clients.get(leaderClient))) dropLeader()
+  const link = rpc
+  if (!link) { summonLeader(); return 'no-leader' }
+  const req = nextReq++
+  let answer
+  try {
+    answer = await link.call('get', { req, path, start, end, infoHash }, { timeoutMs: LEADER_ANSWER_MS, signal })
+  } catch (err) {
+    if (err instanceof RpcTimeout) { checkLiveness(link); return 'leader-timeout' }
+    if (err instanceof RpcRemoteError) { debug('engine error', err.message); return 'engine-error' }
+    return 'no-leader'
   }
-  if (typeof r === 'string') return r
-  return { stream: r, cancel: () => { pending.delete(id); post({ t: 'cancel', id }) } }
+  const stop = (): void => { chunked.delete(req); link.notify('stop', { req }) }
+  switch (answer.kind) {
+    case 'no': return answer.reason
+    case 'stream': return { stream: answer.stream, cancel: stop }
+    case 'chunked': {
+      const stream = new ReadableStream<Uint8Array>({ start: (controller) => { chunked.set(req, { controller }) }, cancel: stop })
+      return { stream, cancel: stop }
+    }
+  }
 }
 
-export function notifyHave (path: string, infoHash: string): void {
-  post({ t: 'have', path, infoHash })
+/** The keeper stored these units: the engine may seed them. */
+export function notifyKept (infoHash: string, keys: string[]): void {
+  rpc?.notify('kept', { infoHash, keys })
 }
 
-export function notifyStored (path: string, ok: boolean): void {
-  post({ t: 'stored', path, ok })
+/** The store evicted or lost these units. */
+export function notifyDropped (keys: string[]): void {
+  rpc?.notify('dropped', { keys })
 }

@@ -5,7 +5,7 @@ import { get, set } from 'idb-keyval'
 import { parseManifest, type Manifest } from '../src/shared/manifest.js'
 import { ASSET_CACHE, MANIFEST_URL, META_CACHE, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
-import { forgetCached } from './store.js'
+import { remove } from './store.js'
 import { cacheIndexKey } from '../src/shared/cache-keys.js'
 import { whenQuiet } from './quiet.js'
 import { fetchManifest } from './lifecycle.js'
@@ -182,11 +182,13 @@ export async function prune (): Promise<void> {
       if (!live.has(hash)) { await meta.delete(req); byHash.delete(hash) }
     }
     const assets = await caches.open(ASSET_CACHE)
+    const gone: string[] = []
     for (const req of await assets.keys()) {
       const key = cacheIndexKey(req.url)
       // Whole assets and their separately kept blocks go with their integrity.
-      if (!keepIntegrity.has(key.split('?')[0]!)) { await assets.delete(req); forgetCached(key) }
+      if (!keepIntegrity.has(key.split('?')[0]!)) gone.push(key)
     }
+    await remove(gone)
   } catch (err) { debug('prune failed', err) }
 }
 

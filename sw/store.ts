@@ -1,43 +1,88 @@
-// The verified cache: content-addressed by SRI integrity, so a byte range can
-// only ever be served for the hash it was verified against.
-import type { ManifestAsset } from '../src/shared/manifest.js'
-import { ASSET_CACHE, assetCacheKey, blockCacheKey, cacheIndexKey } from '../src/shared/cache-keys.js'
+// The verified store: Cache Storage entries keyed by SRI integrity (and
+// `?block=N` for one block of a large asset), so a byte range can only ever be
+// served for the hash it was verified against. Only the keeper (keeper.ts)
+// writes; the engine reads the same entries to seed. A budget bounds it, with
+// least-recently-used eviction across releases; a quota error evicts and
+// retries, and never breaks a delivery.
+import { get, set } from 'idb-keyval'
+import { ASSET_CACHE, cacheIndexKey, cacheUrlOf } from '../src/shared/cache-keys.js'
 import { debug } from './debug.js'
+import { refreshEstimate, storageBudget } from './budget.js'
+import { whenQuiet } from './quiet.js'
 
 declare const self: ServiceWorkerGlobalScope
 
-function keyFor (integrity: string): string {
-  return assetCacheKey(self.registration.scope, integrity)
-}
+const LRU_KEY = 'swarmcdn:lru'
+/** Times a put is retried after a quota error, each after evicting more. */
+const QUOTA_RETRIES = 2
+
+interface Entry { size: number, used: number }
+
+let index: Promise<Map<string, Entry>> | null = null
+let onDropped: (keys: string[]) => void = () => {}
+let saveQueued = false
+
+export function setDropListener (fn: (keys: string[]) => void): void { onDropped = fn }
+
+const urlOf = (key: string): string => cacheUrlOf(self.registration.scope, key)
 
 /**
- * Integrities in the verified cache, read once per SW start. The SW is the
- * only writer, so a miss costs no Cache Storage round trip on the request path;
- * a hit is still confirmed by the cache itself (storage may have been wiped).
+ * The index: every key in the store with its size and last use, read once per
+ * SW start (cache keys, plus use times saved in IndexedDB). The keeper is the
+ * only writer, so a miss costs no Cache Storage round trip on the request path.
  */
-let index: Promise<Set<string>> | null = null
-function known (): Promise<Set<string>> {
-  index ??= caches.open(ASSET_CACHE)
-    .then((c) => c.keys())
-    .then((keys) => new Set(keys.map((k) => cacheIndexKey(k.url))))
-    .catch(() => new Set<string>())
+export function storeIndex (): Promise<Map<string, Entry>> {
+  index ??= (async () => {
+    const out = new Map<string, Entry>()
+    try {
+      const saved: Record<string, [number, number]> = (await get(LRU_KEY).catch(() => undefined)) ?? {}
+      const cache = await caches.open(ASSET_CACHE)
+      for (const req of await cache.keys()) {
+        const key = cacheIndexKey(req.url)
+        let e = saved[key]
+        if (!e) {
+          const res = await cache.match(req)
+          e = [Number(res?.headers.get('Content-Length') ?? 0), 0]
+        }
+        out.set(key, { size: e[0], used: e[1] })
+      }
+    } catch { /* no Cache Storage: an empty store */ }
+    return out
+  })()
   return index
 }
 
-/** The cache entry for `integrity` was deleted (pruning). */
-export function forgetCached (integrity: string): void {
-  void known().then((s) => s.delete(integrity))
+function saveSoon (): void {
+  if (saveQueued) return
+  saveQueued = true
+  void whenQuiet(async () => {
+    saveQueued = false
+    const rec: Record<string, [number, number]> = {}
+    for (const [k, e] of await storeIndex()) rec[k] = [e.size, e.used]
+    await set(LRU_KEY, rec).catch(() => {})
+  })
 }
 
-export async function cachedBlob (asset: ManifestAsset): Promise<Blob | null> {
-  if (!(await known()).has(asset.integrity)) return null
+export async function has (key: string): Promise<boolean> { return (await storeIndex()).has(key) }
+
+export async function usedBytes (): Promise<number> {
+  let n = 0
+  for (const e of (await storeIndex()).values()) n += e.size
+  return n
+}
+
+/** The entry's bytes when present and of the expected size; marks it used. */
+export async function read (key: string, size: number): Promise<Blob | null> {
+  const idx = await storeIndex()
+  const e = idx.get(key)
+  if (!e) return null
   try {
-    const cache = await caches.open(ASSET_CACHE)
-    const res = await cache.match(keyFor(asset.integrity))
-    if (!res) { forgetCached(asset.integrity); return null }
-    const blob = await res.blob()
+    const res = await (await caches.open(ASSET_CACHE)).match(urlOf(key))
+    const blob = res ? await res.blob() : null
     // A wiped or truncated entry is not trusted: its size must be the manifest's.
-    if (blob.size !== asset.size) { await cache.delete(keyFor(asset.integrity)); return null }
+    if (!blob || blob.size !== size) { await remove([key]); return null }
+    e.used = Date.now()
+    saveSoon()
     return blob
   } catch (err) {
     debug('cache read failed', err)
@@ -45,73 +90,79 @@ export async function cachedBlob (asset: ManifestAsset): Promise<Blob | null> {
   }
 }
 
-export async function hasCached (asset: ManifestAsset): Promise<boolean> {
-  if (!(await known()).has(asset.integrity)) return false
+/** Deletes entries and tells the engine they are gone. */
+export async function remove (keys: string[]): Promise<void> {
+  if (!keys.length) return
+  const idx = await storeIndex()
   try {
     const cache = await caches.open(ASSET_CACHE)
-    return (await cache.match(keyFor(asset.integrity))) !== undefined
-  } catch { return false }
+    for (const k of keys) { idx.delete(k); await cache.delete(urlOf(k)) }
+  } catch (err) { debug('cache delete failed', err) }
+  onDropped(keys)
+  saveSoon()
 }
 
-/** Stores bytes already verified against `asset.integrity`. Quota errors are caught. */
-export async function storeVerified (asset: ManifestAsset, body: Blob): Promise<boolean> {
-  try {
-    const cache = await caches.open(ASSET_CACHE)
-    await cache.put(keyFor(asset.integrity), new Response(body, {
-      headers: { 'Content-Type': asset.type, 'Content-Length': String(asset.size) }
-    }))
-    ;(await known()).add(asset.integrity)
-    return true
-  } catch (err) {
-    // QuotaExceededError and friends: the visitor keeps being served, we just do not keep it.
-    debug('cache put failed', err)
-    return false
+/** Evicts least-recently-used entries (never `keep`) until `need` more bytes fit under `limit`. */
+async function evict (need: number, limit: number, keep: (key: string) => boolean): Promise<void> {
+  const idx = await storeIndex()
+  let used = 0
+  for (const e of idx.values()) used += e.size
+  if (used + need <= limit) return
+  const victims: string[] = []
+  for (const [k, e] of [...idx].sort((a, b) => a[1].used - b[1].used)) {
+    if (used + need <= limit) break
+    if (keep(k)) continue
+    victims.push(k)
+    used -= e.size
   }
+  if (victims.length) debug('evicting', victims.length, 'entries')
+  await remove(victims)
 }
 
-/** Length of block `i` of an asset. */
-function blockLength (asset: ManifestAsset, i: number): number {
-  const bs = asset.blockSize!
-  return Math.min(asset.size, (i + 1) * bs) - i * bs
+function isQuotaError (err: unknown): boolean {
+  return err instanceof DOMException && (err.name === 'QuotaExceededError' || err.code === 22)
 }
 
-/** Stores one block already verified against `asset.blocks[i]`. */
-export async function storeBlock (asset: ManifestAsset, i: number, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
-  const key = `${asset.integrity}?block=${i}`
-  if ((await known()).has(key) || (await known()).has(asset.integrity)) return true
-  try {
-    const cache = await caches.open(ASSET_CACHE)
-    await cache.put(blockCacheKey(self.registration.scope, asset.integrity, i), new Response(bytes, {
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) }
-    }))
-    ;(await known()).add(key)
-    return true
-  } catch (err) {
-    debug('cache put (block) failed', err)
-    return false
-  }
-}
-
-/** Blocks b0..b1 of an asset when every one is cached, else null. */
-export async function cachedBlocks (asset: ManifestAsset, b0: number, b1: number): Promise<Blob[] | null> {
-  if (!asset.blocks || !asset.blockSize) return null
-  const set = await known()
-  for (let i = b0; i <= b1; i++) if (!set.has(`${asset.integrity}?block=${i}`)) return null
-  try {
-    const cache = await caches.open(ASSET_CACHE)
-    const out: Blob[] = []
-    for (let i = b0; i <= b1; i++) {
-      const res = await cache.match(blockCacheKey(self.registration.scope, asset.integrity, i))
-      const blob = res ? await res.blob() : null
-      if (!blob || blob.size !== blockLength(asset, i)) { forgetCached(`${asset.integrity}?block=${i}`); return null }
-      out.push(blob)
+/**
+ * Stores verified bytes under `key`. Over the budget, least-recently-used
+ * entries go first (`keep` protects entries the caller is assembling); a
+ * quota error evicts more and retries. False when it still does not fit: the
+ * visitor keeps being served, the bytes are just not kept.
+ */
+export async function put (key: string, body: Blob | Uint8Array<ArrayBuffer>, type: string, keep: (key: string) => boolean = () => false): Promise<boolean> {
+  const size = body instanceof Blob ? body.size : body.byteLength
+  const idx = await storeIndex()
+  if (idx.has(key)) return true
+  const budget = await storageBudget()
+  if (size > budget) return false
+  for (let attempt = 0; ; attempt++) {
+    // Each retry asks for more room: the browser's quota also holds other data.
+    await evict(size * (attempt + 1), budget, (k) => k === key || keep(k))
+    try {
+      const cache = await caches.open(ASSET_CACHE)
+      await cache.put(urlOf(key), new Response(body, { headers: { 'Content-Type': type, 'Content-Length': String(size) } }))
+      idx.set(key, { size, used: Date.now() })
+      saveSoon()
+      return true
+    } catch (err) {
+      if (!isQuotaError(err) || attempt >= QUOTA_RETRIES) {
+        debug('cache put failed', err)
+        return false
+      }
+      refreshEstimate()
+      debug('quota exceeded, evicting and retrying', key)
+      await evict(0, Math.max(0, (await usedBytes()) - size * (attempt + 1)), (k) => k === key || keep(k))
     }
-    return out
-  } catch { return null }
+  }
+}
+
+/** Forgets a key deleted by someone else (pruning deletes through remove()). */
+export function forgetCached (key: string): void {
+  void storeIndex().then((s) => s.delete(key))
 }
 
 export async function dropAll (): Promise<void> {
-  index = Promise.resolve(new Set())
+  index = Promise.resolve(new Map())
   for (const name of await caches.keys()) {
     if (name.startsWith('swarmcdn-')) await caches.delete(name)
   }

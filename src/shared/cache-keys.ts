@@ -22,3 +22,9 @@ export function blockCacheKey (scope: string, integrity: string, block: number):
 export function cacheIndexKey (url: string): string {
   return decodeURIComponent(url.split('/').pop() ?? '')
 }
+
+/** The cache URL of an index key (`integrity` or `integrity?block=N`). */
+export function cacheUrlOf (scope: string, key: string): string {
+  const q = key.indexOf('?block=')
+  return q < 0 ? assetCacheKey(scope, key) : blockCacheKey(scope, key.slice(0, q), Number(key.slice(q + 7)))
+}

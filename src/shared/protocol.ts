@@ -1,4 +1,5 @@
 // Messages between the page (loader + engine) and the service worker.
+import type { Outgoing } from './rpc.js'
 // Window → SW messages go through `postMessage` on the controller; the
 // leader's engine then talks to the SW over a dedicated MessagePort.
 
@@ -18,6 +19,8 @@ export type FallbackReason =
   | 'peer-hash-mismatch'
   | 'peer-length-mismatch'
   | 'release-mismatch'
+  /** The engine answered the request with an error. */
+  | 'engine-error'
 
 export interface Counters {
   bytesFromPeers: number
@@ -68,57 +71,90 @@ export interface EngineStatus {
   readyAt: number | null
   /** Peer prefetch for the next pages in this page's life. */
   prefetch: { planned: number, done: number, bytes: number, finishedAt: number | null }
+  /** Which patches of pinned third-party internals applied (src/engine/patches.ts). */
+  patches: Record<string, boolean>
+  /** Pieces held only in memory until the SW keeps their unit (the chunk store's transient set). */
+  piecesInMemory: number
 }
 
 // ── window → SW (controller.postMessage) ──────────────────────────────────
 export type PageToSw =
-  | { type: 'swarmcdn:leader', port: MessagePort, infoHash: string }
+  /** The leader's engine hands the SW its port; `storageBudget` (bytes) when the site set one. */
+  | { type: 'swarmcdn:leader', port: MessagePort, infoHash: string, storageBudget?: number }
   | { type: 'swarmcdn:stats', reply: MessagePort }
   | { type: 'swarmcdn:manifest', reply: MessagePort }
   /** Verify and keep assets this page loaded before the SW controlled it. */
   | { type: 'swarmcdn:adopt', paths: string[] }
   /** Kill switch for this visitor: unregister, drop caches, stop sharing. */
   | { type: 'swarmcdn:disable' }
+  /**
+   * Messages on a MessagePort do not keep a service worker alive (Chromium
+   * stops it after ~30 s without events); a message to the SW itself does.
+   */
+  | { type: 'swarmcdn:heartbeat' }
 
 // ── SW → window ───────────────────────────────────────────────────────────
 export type SwToPage =
+  /** The SW restarted and forgot the leader's port: the leader attaches again. */
   | { type: 'swarmcdn:need-leader' }
   | { type: 'swarmcdn:delivery', path: string, delivery: AssetDelivery }
-  | { type: 'swarmcdn:release', infoHash: string | null }
   /** The kill switch fired: stop P2P now. */
   | { type: 'swarmcdn:killed' }
 
-// ── over the leader port: SW → engine ─────────────────────────────────────
-export type SwToEngine =
-  /** Bytes [start, end) of the asset at `path` (asset-relative offsets). */
-  | { t: 'get', id: number, path: string, start: number, end: number, infoHash: string }
-  | { t: 'cancel', id: number }
-  /** The SW verified and cached this asset: the engine may seed it. */
-  | { t: 'have', path: string, infoHash: string }
-  | { t: 'ping', n: number }
-  /** Prefetch: bytes passed the SW's SHA-256 check and were stored. */
-  | { t: 'stored', path: string, ok: boolean }
+// ── over the leader port (typed RPC, src/shared/rpc.ts) ───────────────────
 
-// ── over the leader port: engine → SW ─────────────────────────────────────
-export type EngineToSw =
-  | { t: 'no', id: number, reason: FallbackReason }
-  /** Transferable stream (Chromium, Firefox). */
-  | { t: 'stream', id: number, stream: ReadableStream<Uint8Array> }
-  /** Chunked fallback where streams are not transferable (Safari). */
-  | { t: 'chunk', id: number, data: ArrayBuffer }
-  | { t: 'end', id: number }
-  | { t: 'error', id: number, reason: FallbackReason }
-  | { t: 'pong', n: number }
+/** The engine's answer to `get`. */
+export type GetAnswer =
+  /** Transferable stream of exactly the asked bytes, unverified (Chromium, Firefox). */
+  | { kind: 'stream', stream: ReadableStream<Uint8Array> }
+  /** Streams are not transferable here (Safari): `chunk` notes follow, then `end` or `fail`. */
+  | { kind: 'chunked' }
+  | { kind: 'no', reason: FallbackReason }
+
+/** What the engine serves to the SW. */
+export type EngineMethods = {
+  /** Bytes [start, end) of the asset at `path` (asset-relative offsets). */
+  get: { params: { req: number, path: string, start: number, end: number, infoHash: string }, result: GetAnswer }
+  /** Liveness, asked after a slow answer: the engine's message loop is alive. */
+  ping: { params: Record<string, never>, result: { at: number } }
+}
+
+/** What the SW serves to the engine. */
+export type SwMethods = {
+  /** Bytes the engine prefetched from peers: verify with SHA-256, keep. */
+  prefetched: { params: { path: string, infoHash: string, data: ArrayBuffer }, result: { ok: boolean } }
+}
+
+/** SW → engine notes. */
+export type SwNotes = {
+  /** The keeper stored these units (store index keys, see src/shared/units.ts). */
+  kept: { infoHash: string, keys: string[] }
+  /** The store evicted or lost these units. */
+  dropped: { keys: string[] }
+  /** The SW no longer reads request `req` (its page went away, or it switched to the origin). */
+  stop: { req: number }
+}
+
+/** Engine → SW notes. */
+export type EngineNotes = {
   /** The leader's page is going away (pagehide): forget this port now. */
-  | { t: 'bye' }
+  bye: Record<string, never>
   /**
    * Connected peers, sent on every change: with none, the SW goes straight to
    * the origin instead of asking (the leader's main thread may be busy with a
    * page loading in the same renderer).
    */
-  | { t: 'peers', n: number }
-  /** Engine fetched an asset from peers ahead of navigation: verify and store it. */
-  | { t: 'prefetched', path: string, infoHash: string, data: ArrayBuffer }
+  peers: { n: number }
+  /** Chunked fallback of `get` call `id`. */
+  chunk: { req: number, data: ArrayBuffer }
+  end: { req: number }
+  fail: { req: number, reason: FallbackReason }
+}
+
+/** Every message the SW sends on the leader port. */
+export type SwToEngine = Outgoing<EngineMethods, SwMethods, SwNotes>
+/** Every message the engine sends on the leader port. */
+export type EngineToSw = Outgoing<SwMethods, EngineMethods, EngineNotes>
 
 export function emptyCounters (): Counters {
   return {

@@ -1,0 +1,154 @@
+// The engine's chunk store (abstract-chunk-store interface), over the SW's
+// verified store in Cache Storage: the engine seeds from the very entries the
+// SW's keeper wrote, and never holds a second copy. Pieces fetched from peers
+// stay in memory only until the SW has verified and kept their unit (it then
+// sends `kept`); what the store holds is known from its own index, so a start
+// re-reads and re-hashes nothing.
+import { ASSET_CACHE, cacheIndexKey, cacheUrlOf } from '../shared/cache-keys.js'
+import { unitBounds, unitKey, unitsCovering } from '../shared/units.js'
+import type { ManifestAsset } from '../shared/manifest.js'
+import type { PieceMap } from './layout.js'
+
+type Cb<T = void> = (err: Error | null, value?: T) => void
+
+/**
+ * Pieces from peers held until their unit is kept. A unit the SW never keeps
+ * (its request was cancelled, storage is full) must not pin memory: past this,
+ * the oldest are dropped and no longer offered.
+ */
+const MAX_IN_MEMORY_BYTES = 32 * 1024 * 1024
+/** Units read ahead for uploads: a peer asks for a unit's pieces one after another. */
+const READ_AHEAD_UNITS = 8
+
+export class CacheChunkStore {
+  readonly chunkLength: number
+  /** Store keys the SW reports kept (`integrity` or `integrity?block=N`). */
+  readonly index = new Set<string>()
+  private readonly inMemory = new Map<number, Uint8Array>()
+  private inMemoryBytes = 0
+  private readonly units = new Map<string, Promise<Uint8Array | null>>()
+  private cache: Promise<Cache> | null = null
+  private closed = false
+
+  constructor (private readonly map: PieceMap, private readonly scope: string, private readonly onLost: (piece: number) => void) {
+    this.chunkLength = map.pieceLength
+  }
+
+  /** Reads the store's index (cache keys only: no entry is opened). */
+  async load (): Promise<void> {
+    try {
+      for (const req of await (await this.open()).keys()) this.index.add(cacheIndexKey(req.url))
+    } catch { /* no Cache Storage: nothing to seed */ }
+  }
+
+  get piecesInMemory (): number { return this.inMemory.size }
+
+  /** The SW kept these units: pieces now whole in the store (to mark seedable). */
+  kept (keys: string[]): number[] {
+    for (const k of keys) this.index.add(k)
+    const whole: number[] = []
+    for (const i of this.map.piecesOfKeys(keys)) {
+      if (!this.map.held(i, this.index)) continue
+      whole.push(i)
+      const buf = this.inMemory.get(i)
+      if (buf) { this.inMemory.delete(i); this.inMemoryBytes -= buf.length }
+    }
+    return whole
+  }
+
+  /** The SW evicted these units: pieces no longer whole (to stop offering). */
+  dropped (keys: string[]): number[] {
+    for (const k of keys) { this.index.delete(k); this.units.clear() }
+    return [...this.map.piecesOfKeys(keys)].filter((i) => !this.inMemory.has(i) && !this.map.held(i, this.index))
+  }
+
+  put (index: number, buf: Uint8Array, cb: Cb = () => {}): void {
+    if (this.closed) { queueMicrotask(() => cb(new Error('Storage is closed'))); return }
+    if (!this.inMemory.has(index)) {
+      this.inMemory.set(index, buf)
+      this.inMemoryBytes += buf.length
+      this.trim()
+    }
+    queueMicrotask(() => cb(null))
+  }
+
+  get (index: number, opts: { offset?: number, length?: number } | null | Cb<Uint8Array>, cb?: Cb<Uint8Array>): void {
+    if (typeof opts === 'function') { cb = opts; opts = null }
+    const done = cb!
+    if (this.closed) { queueMicrotask(() => done(new Error('Storage is closed'))); return }
+    const mem = this.inMemory.get(index)
+    const offset = opts?.offset ?? 0
+    if (mem) {
+      const length = opts?.length ?? mem.length - offset
+      queueMicrotask(() => done(null, offset === 0 && length === mem.length ? mem : mem.subarray(offset, offset + length)))
+      return
+    }
+    // Only what the index holds is read: a miss costs no Cache Storage round trip.
+    if (!this.map.held(index, this.index)) { queueMicrotask(() => done(new Error('Chunk not found'))); return }
+    this.readPiece(index).then((buf) => {
+      if (!buf) { this.onLost(index); done(new Error('Chunk not found')); return }
+      const length = opts?.length ?? buf.length - offset
+      done(null, offset === 0 && length === buf.length ? buf : buf.subarray(offset, offset + length))
+    }, (err: Error) => done(err))
+  }
+
+  close (cb: Cb = () => {}): void { this.closed = true; this.units.clear(); queueMicrotask(() => cb(null)) }
+  destroy (cb: Cb = () => {}): void { this.inMemory.clear(); this.inMemoryBytes = 0; this.close(cb) }
+
+  private open (): Promise<Cache> {
+    this.cache ??= caches.open(ASSET_CACHE)
+    return this.cache
+  }
+
+  private trim (): void {
+    for (const [i, buf] of this.inMemory) {
+      if (this.inMemoryBytes <= MAX_IN_MEMORY_BYTES) break
+      this.inMemory.delete(i)
+      this.inMemoryBytes -= buf.length
+      if (!this.map.held(i, this.index)) this.onLost(i)
+    }
+  }
+
+  /** Piece i from the stored units: its asset's bytes, then zero padding. */
+  private async readPiece (i: number): Promise<Uint8Array | null> {
+    const [a, b] = this.map.pieceBounds(i)
+    const out = new Uint8Array(b - a)
+    for (const p of this.map.assetsOf(i)) {
+      const from = Math.max(a, p.start) - p.start
+      const to = Math.min(b, p.end) - p.start
+      const [u0, u1] = unitsCovering(p.asset, from, to)
+      for (let u = u0; u <= u1; u++) {
+        const bytes = await this.unit(p.asset, u)
+        if (!bytes) return null
+        const [ua, ub] = unitBounds(p.asset, u)
+        const lo = Math.max(from, ua)
+        const hi = Math.min(to, ub)
+        out.set(bytes.subarray(lo - ua, hi - ua), p.start + lo - a)
+      }
+    }
+    return out
+  }
+
+  /** Unit u's bytes, from its own entry or a slice of the whole asset's; a few are kept for the next pieces. */
+  private unit (asset: ManifestAsset, u: number): Promise<Uint8Array | null> {
+    const key = unitKey(asset, u)
+    let p = this.units.get(key)
+    if (!p) {
+      const [ua, ub] = unitBounds(asset, u)
+      p = (async () => {
+        const cache = await this.open()
+        const whole = this.index.has(asset.integrity) ? await cache.match(cacheUrlOf(this.scope, asset.integrity)) : undefined
+        if (whole) {
+          const blob = await whole.blob()
+          if (blob.size === asset.size) return new Uint8Array(await blob.slice(ua, ub).arrayBuffer())
+        }
+        const own = key !== asset.integrity ? await cache.match(cacheUrlOf(this.scope, key)) : undefined
+        const buf = own ? new Uint8Array(await own.arrayBuffer()) : null
+        return buf && buf.length === ub - ua ? buf : null
+      })().catch(() => null)
+      this.units.set(key, p)
+      if (this.units.size > READ_AHEAD_UNITS) this.units.delete(this.units.keys().next().value!)
+    }
+    return p
+  }
+}

@@ -1,0 +1,47 @@
+// Who holds which pieces: this tab (its bitfield) or a connected wire. A wire
+// that just connected has not sent its bitfield yet; "no peer has it" decided
+// in that instant is wrong, so a request waits briefly for fresh wires.
+import type { Torrent, Wire } from 'webtorrent/dist/webtorrent.min.js'
+
+/** Within the SW's LEADER_ANSWER_MS (600 ms): how long a request waits for fresh wires to speak. */
+export const ENGINE_BITFIELD_WAIT_MS = 250
+/** Wires younger than this may still be about to send their bitfield. */
+const FRESH_WIRE_MS = 1500
+const POLL_MS = 25
+
+export class Holders {
+  private readonly seen = new WeakMap<Wire, number>()
+  private readonly spoke = new WeakSet<Wire>()
+
+  constructor (private readonly torrent: Torrent) {
+    torrent.on('wire', (wire: Wire) => {
+      this.seen.set(wire, Date.now())
+      wire.once('bitfield', () => this.spoke.add(wire))
+      wire.once('have', () => this.spoke.add(wire))
+    })
+  }
+
+  /** This tab or a connected wire holds every piece p0..p1. */
+  hold (p0: number, p1: number): boolean {
+    const t = this.torrent
+    for (let i = p0; i <= p1; i++) {
+      if (t.bitfield.get(i)) continue
+      if (!t.wires.some((w) => !w.destroyed && w.peerPieces.get(i))) return false
+    }
+    return true
+  }
+
+  /** hold(), after giving wires that connected moments ago a chance to send their bitfield. */
+  async wait (p0: number, p1: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.hold(p0, p1)) return true
+    const now = Date.now()
+    const fresh = this.torrent.wires.some((w) => !this.spoke.has(w) && now - (this.seen.get(w) ?? 0) < FRESH_WIRE_MS)
+    if (!fresh) return false
+    const deadline = now + ENGINE_BITFIELD_WAIT_MS
+    while (Date.now() < deadline && !signal?.aborted) {
+      await new Promise((r) => setTimeout(r, POLL_MS))
+      if (this.hold(p0, p1)) return true
+    }
+    return false
+  }
+}
