@@ -15,6 +15,26 @@ function onwarn (warning) {
   throw new Error(`rollup: ${warning.code ?? ''} ${warning.message}`)
 }
 
+/**
+ * dist/swarmcdn.d.ts: the types a site owner imports for `window.swarmcdn`'s
+ * events (SwarmcdnEventMap) and what they carry, as one self-contained file.
+ */
+function eventTypes () {
+  const files = ['src/shared/rpc.ts', 'src/shared/protocol.ts', 'src/shared/events.ts']
+  return {
+    name: 'swarmcdn-event-types',
+    async generateBundle () {
+      const tsc = (await import('typescript')).default
+      const parts = files.map((f) => {
+        const out = tsc.transpileDeclaration(readFileSync(f, 'utf8'), { fileName: f, compilerOptions: { strict: true } })
+        if (out.diagnostics?.length) throw new Error(`${f}: ${out.diagnostics.map((d) => d.messageText).join('; ')}`)
+        return `// ${f}\n` + out.outputText.replace(/^import .*$/gm, '')
+      })
+      this.emitFile({ type: 'asset', fileName: 'swarmcdn.d.ts', source: parts.join('\n') })
+    }
+  }
+}
+
 const ts = (tsconfig) => typescript({ tsconfig, noEmit: false, noEmitOnError: true, outputToFilesystem: false })
 
 // SWARMCDN_NO_MINIFY=1 keeps names readable in CPU profiles of the browser code.
@@ -88,7 +108,7 @@ export default [
     // The script tag: tiny, no webtorrent.
     input: 'src/page/index.ts',
     output: { file: 'dist/swarmcdn.js', format: 'iife', sourcemap: false },
-    plugins: browserPlugins('src/page/tsconfig.json'),
+    plugins: [...browserPlugins('src/page/tsconfig.json'), eventTypes()],
     onwarn
   },
   {

@@ -3,7 +3,8 @@
 // page's load event, when idle, and when P2P is allowed) imports the engine in
 // one leader tab.
 import { Workbox } from 'workbox-window'
-import type { AssetDelivery, EngineStatus } from '../shared/protocol.js'
+import type { EngineStatus, SwToPage } from '../shared/protocol.js'
+import type { SwarmcdnEventDetails } from '../shared/events.js'
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { readOptions, type LoaderOptions } from './options.js'
 import { foreignWorker, integrationHint } from './foreign-sw.js'
@@ -52,8 +53,9 @@ class Swarmcdn extends EventTarget {
     this.ready = this.init()
   }
 
-  private emit (type: string, detail?: unknown): void {
-    this.dispatchEvent(new CustomEvent(type, { detail }))
+  /** Typed by SwarmcdnEventMap (src/shared/events.ts, shipped as dist/swarmcdn.d.ts). */
+  private emit<K extends keyof SwarmcdnEventDetails> (type: K, ...detail: SwarmcdnEventDetails[K] extends undefined ? [] : [SwarmcdnEventDetails[K]]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail: detail[0] }))
   }
 
   private supported (): boolean {
@@ -102,7 +104,7 @@ class Swarmcdn extends EventTarget {
     if (!this.supported()) { debug('no service worker support here: swarmcdn stays off'); return false }
     if (!this.watching) { this.watching = true; this.openChannel(); this.watch() }
     navigator.serviceWorker.addEventListener('message', (e) => {
-      const msg = e.data as { type?: string, path?: string, delivery?: AssetDelivery } | null
+      const msg = e.data as SwToPage | null
       if (msg?.type === 'swarmcdn:delivery') this.emit('delivery', { path: msg.path, ...msg.delivery })
       if (msg?.type === 'swarmcdn:killed') {
         store(KILLED_KEY, '1')
