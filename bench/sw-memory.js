@@ -1,6 +1,10 @@
 // The service worker's own memory, read over CDP on its target: what it holds
 // of a stream is JS heap plus ArrayBuffer backing stores (Uint8Array blocks
 // live outside the JS heap, so heap size alone would miss them).
+// Bytes Blink holds natively for the worker (a body that fetch() is still
+// accumulating for arrayBuffer(), data pipes) are not in either figure: they
+// show once they become an ArrayBuffer, so callers sample until the worker
+// is done, not only while the page plays.
 // Playwright opens CDP sessions on pages and frames only, so this attaches
 // through the browser session and talks to the worker target by message.
 

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core'
 export declare const FILM_PATH: string
 export interface Film { seconds: number, kbps: number, width: number, height: number, fps: number }
 export declare const FILM: Film
+export declare const LONG_FILM: Film
 export declare function makeFilm (file: string, film?: Film): Promise<Buffer>
 export interface VideoSite { dir: string, film: Buffer, cleanup: () => Promise<void> }
 export declare function makeVideoSite (tag: string, film?: Film): Promise<VideoSite>
