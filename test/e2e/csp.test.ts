@@ -38,7 +38,7 @@ beforeAll(async () => {
     "form-action 'none'",
     "frame-ancestors 'none'"
   ].join('; ')
-  front.headers = (path) => path === '/' || path.endsWith('.html') ? { 'Content-Security-Policy': csp } : {}
+  front.headers = (path): Record<string, string> => path === '/' || path.endsWith('.html') ? { 'Content-Security-Policy': csp } : {}
 })
 afterAll(async () => {
   await browser?.close()
