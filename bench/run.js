@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { chromiumPath, ROOT, withTimeout } from './lib.js'
 import { firstPeer } from './first-peer.js'
+import { memory } from './memory.js'
 import { multipage } from './multipage.js'
 import { offload } from './offload.js'
 import { farOrigin, noPeerOverhead, noPeerOverheadFar } from './pageload.js'
@@ -16,10 +17,13 @@ import { publishSpeed } from './publish.js'
 import { sizes } from './sizes.js'
 import { throughput } from './throughput.js'
 import { trackerCapacity } from './tracker.js'
+import { video } from './video.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000 }
+const LIMIT_MS = { offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, video: 240_000 }
+/** 200 MiB fetched and held, a reload, twice the figure with a base tree (SWARMCDN_BENCH_BASE). */
+LIMIT_MS.memory = 900_000
 
 function environment () {
   const pkg = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
@@ -67,9 +71,12 @@ if (!reprint) {
   await figure('overheadFar', () => noPeerOverheadFar(5))
   await figure('farOrigin', () => farOrigin(5))
   await figure('throughput', throughput)
+  // SWARMCDN_BENCH_BASE=/path/to/other/tree (built) measures it side by side.
+  await figure('memory', () => memory(process.env.SWARMCDN_BENCH_BASE ?? null))
   await figure('firstPeer', firstPeer)
   await figure('publish', publishSpeed)
   await figure('tracker', trackerCapacity)
+  await figure('video', video)
   results.totalSeconds = Math.round((Date.now() - started) / 1000)
 }
 
@@ -122,6 +129,17 @@ if (f.throughput) {
   }
 }
 failed('throughput', 'throughput')
+if (f.memory) {
+  const MiB = (x) => `${fmt(x, 1)} MiB`
+  const sec = (x) => `${fmt(x / 1000)} s`
+  const m = f.memory.current
+  const b = f.memory.base
+  row(`leader JS memory holding ${m.heldMiB} MiB`, MiB(m.jsMemoryMiB), b ? `before ${MiB(b.jsMemoryMiB)}` : '', b ? fmt(m.jsMemoryMiB / b.jsMemoryMiB) : '', '≤ 64 MiB', m.jsMemoryMiB <= 64)
+  for (const [held, t] of Object.entries(m.reseedMs)) {
+    row(`seeding again after a reload, holding ${held}`, sec(t), b ? `before ${sec(b.reseedMs[held])}` : '', b ? fmt(t / b.reseedMs[held]) : '', '≤ 2 s, flat', t <= 2000)
+  }
+}
+failed('memory', 'memory')
 if (f.firstPeer) {
   row('first peer byte, first visit', ms(f.firstPeer.firstVisit.firstPeerByteMsMedian), `wire ${ms(f.firstPeer.firstVisit.firstWireMsMedian)}`, '', 'report', undefined)
   row('first peer byte, repeat visit', ms(f.firstPeer.repeatVisit.firstPeerByteMsMedian), `wire ${ms(f.firstPeer.repeatVisit.firstWireMsMedian)}`, '', 'report', undefined)
@@ -146,6 +164,16 @@ if (f.tracker) {
   row(`tracker: announces/s (${t.offersPerAnnounce ?? '?'} offers each)`, `${fmt(t.steady.announcesPerSec, 0)}/s`, `tracker CPU ${fmt(t.steady.trackerCpuShare * 100, 0)} %`, `${fmt(t.steady.announcesPerSec / t.steady.trackerCpuShare, 0)}/CPU-s`, 'report', undefined)
 }
 failed('tracker', 'tracker')
+if (f.video) {
+  const mb = (x) => `${(x / 1e6).toFixed(2)} MB`
+  for (const [arrival, r] of Object.entries(f.video.secondViewer)) {
+    row(`video: second viewer (${arrival}), origin ÷ film`, r.error ? `${mb(r.originBytes)}; ${r.error.slice(0, 40)}` : mb(r.originBytes), `film ${mb(f.video.filmBytes)}`, fmt(r.originBytes / f.video.filmBytes, 3), '≤ 0.1', !r.error && r.originBytes / f.video.filmBytes <= 0.1)
+  }
+  for (const [arrival, r] of Object.entries(f.video.shortViewer)) {
+    row(`video: 10 s viewer (${arrival}), origin with ÷ without`, r.error ? `${mb(r.originBytesWith)}; ${r.error.slice(0, 40)}` : mb(r.originBytesWith), `without ${mb(r.originBytesWithout)}`, fmt(r.ratio), '≤ 1.0', !r.error && r.ratio <= 1)
+  }
+}
+failed('video', 'video')
 
 const header = ['figure', 'measured', 'baseline', 'ratio', 'goal', '']
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
