@@ -75,4 +75,38 @@ describe('back/forward cache', () => {
     await v.context.close()
     await seeder.context.close()
   })
+
+  it('a tab waiting in the lock queue withdraws its request on pagehide, is restored, and queues again', async () => {
+    const context = await browser.newContext()
+    const leader = await context.newPage()
+    await leader.goto(server.url)
+    await waitControlled(leader)
+    await expect.poll(() => leading(leader), { timeout: 15_000 }).toBe(true)
+    const page = await context.newPage()
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('Page.enable')
+    const notRestored: unknown[] = []
+    cdp.on('Page.backForwardCacheNotUsed', (e) => notRestored.push(e))
+    await page.goto(server.url)
+    await waitControlled(page)
+    const queue = (): Promise<{ held: number, pending: number }> => leader.evaluate(async () => {
+      const q = await navigator.locks.query()
+      const n = (l: LockInfo[] | undefined): number => (l ?? []).filter((x) => x.name === 'swarmcdn-leader').length
+      return { held: n(q.held), pending: n(q.pending) }
+    })
+    // This tab waits behind the leader.
+    await expect.poll(queue, { timeout: 15_000 }).toEqual({ held: 1, pending: 1 })
+    await page.evaluate(() => addEventListener('pageshow', (e) => { if (e.persisted) (window as unknown as { restored: number }).restored = 1 }))
+    // A page off this site: the next page queues for nothing, so only the hidden page could.
+    await page.goto('about:blank')
+    await expect.poll(queue, { timeout: 5000 }).toEqual({ held: 1, pending: 0 })
+    await page.goBack({ waitUntil: 'commit' })
+    await page.waitForFunction(() => (window as unknown as { restored?: number }).restored === 1, undefined, { timeout: 10_000 })
+    expect(notRestored).toEqual([])
+    await expect.poll(queue, { timeout: 15_000 }).toEqual({ held: 1, pending: 1 })
+    // And it takes the lead when the leader closes.
+    await leader.close()
+    await expect.poll(() => leading(page), { timeout: 15_000 }).toBe(true)
+    await context.close()
+  })
 })
