@@ -72,7 +72,11 @@ class Swarmcdn extends EventTarget {
   /** Hooks that stop P2P the moment it is no longer allowed, and start it again when it is. */
   private watch (): void {
     // Another tab opted out or in: consent is the visitor's, not the tab's.
-    window.addEventListener('storage', (e) => { if (e.key === OPTOUT_KEY || e.key === CONSENT_KEY || e.key === null) this.reconsider() })
+    window.addEventListener('storage', (e) => {
+      // A consent UI in this tab hears the other tab's choice too.
+      if (e.key === OPTOUT_KEY) this.emit(e.newValue ? 'optout' : 'optin')
+      if (e.key === OPTOUT_KEY || e.key === CONSENT_KEY || e.key === null) this.reconsider()
+    })
     // Save-Data or a metered link may come and go during a visit.
     connection()?.addEventListener?.('change', () => this.reconsider())
     // The back/forward cache keeps no page that holds or waits for the lock:

@@ -55,12 +55,15 @@ describe('optOut() across tabs', () => {
     await expect.poll(() => leaderLock(other), { timeout: 15_000 }).toEqual({ held: 1, pending: 1 })
     expect(await engineRunning(other)).toBe(false)
 
+    await leader.evaluate(() => window.swarmcdn!.addEventListener('optout', () => { (window as unknown as { heard: boolean }).heard = true }))
     await other.evaluate(() => window.swarmcdn!.optOut())
     // The leader tab stops without a reload: its tracker socket and peer connections close.
     await expect.poll(() => engineRunning(leader), { timeout: 3000 }).toBe(false)
     await expect.poll(() => leaderLock(other), { timeout: 3000 }).toEqual({ held: 0, pending: 0 })
     await expect.poll(async () => (await stats(seeder.page)).peers, { timeout: 10_000 }).toBe(0)
     expect(await leader.evaluate(() => window.swarmcdn!.p2pBlockedReason())).toBe('opted out')
+    // The leader tab's own consent UI hears it too.
+    expect(await leader.evaluate(() => (window as unknown as { heard?: boolean }).heard)).toBe(true)
 
     // The leader closes: a request that was queued would have been granted now.
     await leader.close()
