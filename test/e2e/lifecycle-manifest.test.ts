@@ -56,6 +56,25 @@ describe('manifest fetch', () => {
     front.handler = () => false
   })
 
+  it('the loader\'s own manifest check (after the kill switch fired) has a deadline too', async () => {
+    front.handler = (path, _req, res) => {
+      if (path !== MANIFEST) return false
+      stalled.push(res) // never answered
+      return true
+    }
+    const context = await browser.newContext()
+    // This visitor saw the kill switch fire: the loader asks the manifest before registering again.
+    await context.addInitScript(() => localStorage.setItem('swarmcdn:killed', '1'))
+    const page = await context.newPage()
+    await page.goto(front.url)
+    // Without a deadline `ready` stayed pending for as long as the origin stalled.
+    const ready = await page.evaluate(() => Promise.race([window.swarmcdn!.ready, new Promise((resolve) => setTimeout(() => resolve('pending'), 10_000))]))
+    expect(ready).toBe(false)
+    expect(await registrations(page)).toBe(0)
+    await context.close()
+    front.handler = () => false
+  })
+
   it('a 5xx keeps the last good release and is retried with growing delays', async () => {
     const v = await visit(browser, front.url)
     await waitControlled(v.page)
