@@ -1,9 +1,14 @@
 // A site under a strict Content-Security-Policy (issue 18): the policy the
 // README gives, sent as a response header on every page, lets swarmcdn work
 // with P2P, and the browser reports no violation.
+import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import type { RunningServer } from '../../src/server/index.js'
+import { publish } from '../../src/cli/publish.js'
+import { startServer, type RunningServer } from '../../src/server/index.js'
+import { generateDemo } from '../../scripts/generate-demo.mjs'
 import { startFront, type Front } from './front.js'
 import { fetchAll, launch, makeSite, pageFetch, publishAndServe, SCRIPT_TAG, sha256, stats, waitControlled, waitForPeers, waitForSeed, type Site } from './harness.js'
 
@@ -49,7 +54,7 @@ afterAll(async () => {
 
 interface CspVisitor { context: BrowserContext, page: Page, problems: string[] }
 
-async function visitUnderCsp (): Promise<CspVisitor> {
+async function visitUnderCsp (on: Front = front, path = '/', policy = csp): Promise<CspVisitor> {
   const context = await browser.newContext()
   // Registered before any page script runs, so no violation goes unseen.
   await context.addInitScript(() => {
@@ -61,8 +66,8 @@ async function visitUnderCsp (): Promise<CspVisitor> {
   const problems: string[] = []
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
   page.on('pageerror', (e) => problems.push(e.message))
-  const res = await page.goto(front.url)
-  expect(res?.headers()['content-security-policy']).toBe(csp)
+  const res = await page.goto(new URL(path, on.url).href)
+  expect(res?.headers()['content-security-policy']).toBe(policy)
   return { context, page, problems }
 }
 
@@ -89,4 +94,59 @@ describe('strict Content-Security-Policy', () => {
     await v.context.close()
     await seeder.context.close()
   })
+})
+
+describe('the demo shop and its dashboard under a strict policy', () => {
+  const ROOT = resolve(import.meta.dirname, '../..')
+  /** Files `publish` writes: the temp copy gets its own. */
+  const PUBLISHED = new Set(['swarmcdn.json', 'swarmcdn', 'swarmcdn.js', 'swarmcdn-sw.js', 'swarmcdn-engine.js'])
+  let dir: string | undefined
+  let demo: RunningServer | undefined
+  let demoFront: Front | undefined
+
+  afterAll(async () => {
+    await demoFront?.close()
+    await demo?.close()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('gallery, film, font and dashboard load; the second visitor gets photos from the first; no violation', async () => {
+    const DEMO = join(ROOT, 'demo-site')
+    // Idempotent: fast when the assets are already there.
+    await generateDemo({ log: () => {} })
+    dir = await mkdtemp(join(tmpdir(), 'swarmcdn-csp-demo-'))
+    await cp(DEMO, dir, { recursive: true, filter: (src) => !PUBLISHED.has(src.slice(DEMO.length + 1).split(/[\\/]/)[0]!) })
+    await publish({ dir, onWarning: () => {} })
+    demo = await startServer({ dir, port: 0, quiet: true, resetStats: true })
+    demoFront = await startFront(demo)
+    const policy = [
+      "default-src 'none'", "script-src 'self'", "worker-src 'self'", `connect-src 'self' ws://${new URL(demoFront.url).host}`,
+      "img-src 'self'", "style-src 'self'", "font-src 'self'", "media-src 'self'",
+      "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"
+    ].join('; ')
+    demoFront.headers = (path): Record<string, string> => path === '/' || path.endsWith('.html') ? { 'Content-Security-Policy': policy } : {}
+
+    const shop = async (): Promise<CspVisitor> => {
+      const v = await visitUnderCsp(demoFront, '/', policy)
+      await v.page.waitForSelector('#gallery-grid[data-state="loaded"]', { timeout: 45_000 })
+      await v.page.evaluate(async () => {
+        const film = document.getElementById('film-video') as HTMLVideoElement
+        film.muted = true
+        await film.play()
+        film.pause()
+      })
+      return v
+    }
+    const first = await shop()
+    await waitControlled(first.page)
+    const second = await shop()
+    await expect.poll(async () => (await stats(second.page)).bytesFromPeers, { timeout: 30_000 }).toBeGreaterThan(0)
+    const dash = await visitUnderCsp(demoFront, '/dashboard.html', policy)
+    await dash.page.waitForFunction(() => Number(document.body.dataset.ticks ?? 0) >= 1, undefined, { timeout: 10_000 })
+    for (const x of [first, second, dash]) {
+      expect(await violations(x.page)).toEqual([])
+      expect(x.problems).toEqual([])
+    }
+    for (const x of [first, second, dash]) await x.context.close()
+  }, 150_000)
 })
