@@ -144,6 +144,15 @@ export async function createInternet () {
   await ip('-n', pub, 'link', 'add', 'br0', 'type', 'bridge')
   await ip('-n', pub, 'addr', 'add', `${PUBLIC_ADDRESS}/24`, 'dev', 'br0')
   await ip('-n', pub, 'link', 'set', 'br0', 'up')
+  // Like the Internet, the public network silently drops what it cannot
+  // route (a peer's private host address). With no route at all, sendto()
+  // fails with ENETUNREACH, and coturn closes the allocation that tried:
+  // every TURN-over-TCP session died on its first check to a host candidate.
+  // A veth pair leading nowhere stands in for a dummy device (no module for one in containers).
+  await ip('-n', pub, 'link', 'add', 'void', 'type', 'veth', 'peer', 'name', 'void-end')
+  await ip('-n', pub, 'link', 'set', 'void', 'up')
+  await ip('-n', pub, 'link', 'set', 'void-end', 'up')
+  await ip('-n', pub, 'route', 'add', 'default', 'dev', 'void')
 
   let homes = 0
   /**
@@ -168,6 +177,7 @@ export async function createInternet () {
     await ip('-n', home, 'addr', 'add', `10.77.${100 + n}.2/24`, 'dev', 'eth0')
     await ip('-n', home, 'link', 'set', 'eth0', 'up')
     await ip('-n', home, 'route', 'add', 'default', 'via', `10.77.${100 + n}.1`)
+    await ip('-n', router, 'route', 'add', 'default', 'via', PUBLIC_ADDRESS)
     await inNs(router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1')
     await inNs(router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE', ...(nat === 'symmetric' ? ['--random-fully'] : []))
     // A home router's firewall: unsolicited packets from outside are dropped.

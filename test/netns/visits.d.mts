@@ -5,6 +5,7 @@ export function waitForPeers (page: Page, n?: number, timeout?: number): Promise
 export function waitForSeed (page: Page, timeout?: number): Promise<SwarmStats>
 export function waitControlled (page: Page, timeout?: number): Promise<void>
 export function seed (browser: Browser, base: string, variant: string, paths: string[]): Promise<{ context: BrowserContext, page: Page }>
+export function fetchEach (page: Page, paths: string[]): Promise<Record<string, { source: string | null, sha256: string }>>
 export function assetHashes (page: Page, paths: string[]): Promise<Record<string, string>>
 export const LANDING_DWELL_MS: number
 export interface PageView {

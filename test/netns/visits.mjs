@@ -52,19 +52,28 @@ function readLoad (page, paths) {
   }, paths)
 }
 
-/** SHA-256 (hex) of each asset as the page gets it now (through the service worker when one controls it). */
-export async function assetHashes (page, paths) {
-  const b64 = await page.evaluate(async (paths) => {
+/**
+ * Fetches each asset in turn in `page` (through the service worker when one
+ * controls it): its X-SwarmCDN-Source and the SHA-256 (hex) of its bytes.
+ */
+export async function fetchEach (page, paths) {
+  const got = await page.evaluate(async (paths) => {
     const out = {}
     for (const p of paths) {
-      const buf = new Uint8Array(await (await fetch(p)).arrayBuffer())
+      const res = await fetch(p)
+      const buf = new Uint8Array(await res.arrayBuffer())
       let s = ''
       for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000))
-      out[p] = btoa(s)
+      out[p] = { source: res.headers.get('x-swarmcdn-source'), b64: btoa(s) }
     }
     return out
   }, paths)
-  return Object.fromEntries(Object.entries(b64).map(([p, b]) => [p, createHash('sha256').update(Buffer.from(b, 'base64')).digest('hex')]))
+  return Object.fromEntries(Object.entries(got).map(([p, g]) => [p, { source: g.source, sha256: createHash('sha256').update(Buffer.from(g.b64, 'base64')).digest('hex') }]))
+}
+
+/** SHA-256 (hex) of each asset as the page gets it now. */
+export async function assetHashes (page, paths) {
+  return Object.fromEntries(Object.entries(await fetchEach(page, paths)).map(([p, g]) => [p, g.sha256]))
 }
 
 /** How long a visitor reads the landing page before opening the asset page. */

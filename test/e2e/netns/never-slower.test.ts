@@ -1,0 +1,80 @@
+// Issue 13, in an emulated Internet (test/netns): the bounds the product does
+// not meet yet on residential links. Kept in their own file so a run can
+// include or exclude them (`vitest run --project e2e test/e2e/netns/nat-matrix.test.ts`
+// runs the NAT matrix without them).
+//
+// - Two NATed homes on 50/10 Mbit/s links: a visitor whose only peer sits
+//   behind a 10 Mbit/s uplink loads the page in ≤ 1.1 × the origin-only load
+//   + 250 ms, with a non-zero share of its bytes from that peer.
+// - A visitor on a network that blocks UDP, with TURN over TCP offered, has
+//   its first peer ≤ 1.5 s after navigation.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { environmentUnavailable, startEnvironment, type Environment } from '../../netns/env.mjs'
+import { scriptTag } from '../../netns/site.mjs'
+import { firstPeer, median, pageView, seed, type PageView } from '../../netns/visits.mjs'
+
+const unavailable = await environmentUnavailable()
+if (unavailable !== null) console.warn(`emulated-network tests skipped: ${unavailable}`)
+
+/** Page views per variant, alternated so drift on a shared machine hits both alike. */
+const REPS = 2
+/** Issue 13's bound: the page with a peer ≤ 1.1 × the origin-only load + 250 ms. */
+const LOAD_FACTOR = 1.1
+const LOAD_SLACK_MS = 250
+/** Issue 13 / DESIGN §4: first peer ≤ 1.5 s after navigation on a UDP-blocked network with TURN over TCP. */
+const FIRST_PEER_MS = 1500
+
+describe.skipIf(unavailable !== null)('never slower on residential links (emulated Internet)', () => {
+  let env: Environment
+  beforeAll(async () => {
+    env = await startEnvironment({
+      homes: [
+        { nat: 'cone' }, // the seeding visitor, 10 Mbit/s up
+        { nat: 'cone' }, // the visitor
+        { nat: 'cone', blockUdp: true } // a network that blocks UDP
+      ],
+      variants: (coturn, ice) => ({
+        stun: scriptTag([{ urls: coturn.stun }]),
+        // What a site offers once it runs coturn: STUN, TURN over UDP and over TCP.
+        turn: scriptTag(ice.iceServers)
+      })
+    })
+    await seed(env.browsers[0]!, env.origin.url, 'turn', env.site.paths)
+  }, 120_000)
+  afterAll(async () => { await env?.close() })
+
+  it('two homes on 50/10 Mbit/s: the page with a peer loads in ≤ 1.1 × origin-only + 250 ms, some bytes from the peer', async () => {
+    const visitor = env.browsers[1]!
+    const plain: PageView[] = []
+    const swarm: PageView[] = []
+    for (let i = 0; i < REPS; i++) {
+      plain.push(await pageView(visitor, env.origin.url, 'plain', env.site.paths))
+      swarm.push(await pageView(visitor, env.origin.url, 'stun', env.site.paths, { needPeers: true }))
+    }
+    for (const v of [...plain, ...swarm]) expect(v.hashes).toEqual(env.site.sha256)
+    const plainMs = median(plain.map((v) => v.load))
+    const swarmMs = median(swarm.map((v) => v.load))
+    const peerShare = median(swarm.map((v) => v.bytesFromPeers / (v.bytesFromPeers + v.bytesFromOrigin)))
+    const figures = {
+      originOnlyMs: plain.map((v) => Math.round(v.load)),
+      withPeerMs: swarm.map((v) => Math.round(v.load)),
+      ratio: Math.round(swarmMs / plainMs * 100) / 100,
+      boundMs: Math.round(LOAD_FACTOR * plainMs + LOAD_SLACK_MS),
+      peerShare: Math.round(peerShare * 100) / 100,
+      sources: swarm.map((v) => v.assets)
+    }
+    console.log(`netns residential: ${JSON.stringify(figures)}`)
+    expect(peerShare, JSON.stringify(figures)).toBeGreaterThan(0)
+    expect(swarmMs, JSON.stringify(figures)).toBeLessThanOrEqual(LOAD_FACTOR * plainMs + LOAD_SLACK_MS)
+  })
+
+  it('UDP blocked, TURN over TCP offered: first peer ≤ 1.5 s after navigation', async () => {
+    const visitor = env.browsers[2]!
+    const runs = []
+    for (let i = 0; i < REPS; i++) runs.push(await firstPeer(visitor, `${env.origin.url}turn/index.html`))
+    const figures = { firstPeerMs: runs.map((r) => r.ms === null ? null : Math.round(r.ms)), engineStartMs: runs.map((r) => r.engineStartMs === null ? null : Math.round(r.engineStartMs)) }
+    console.log(`netns udp-blocked turn/tcp: ${JSON.stringify(figures)}`)
+    expect(runs.every((r) => r.ms !== null), JSON.stringify(figures)).toBe(true)
+    expect(median(runs.map((r) => r.ms!)), JSON.stringify(figures)).toBeLessThanOrEqual(FIRST_PEER_MS)
+  })
+})
