@@ -4,6 +4,7 @@ import { registerPublish } from './publish.js'
 import { registerVerify } from './verify.js'
 import { registerServe } from './serve.js'
 import { registerTracker } from './tracker.js'
+import { registerSeed } from './seed.js'
 
 const program = new Command()
 program
@@ -15,6 +16,7 @@ registerPublish(program)
 registerVerify(program)
 registerServe(program)
 registerTracker(program)
+registerSeed(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`swarmcdn: ${err instanceof Error ? err.message : String(err)}`)

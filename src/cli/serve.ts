@@ -1,5 +1,6 @@
 // `swarmcdn serve <dir>`: origin + tracker + stats + metrics on one port.
 import { Command, Option } from 'commander'
+import { basename, dirname, join, resolve } from 'node:path'
 import { startServer } from '../server/index.js'
 import { parsePort } from '../server/listen.js'
 import { collect, parseNonNegative, stopOnSignals } from './run-until-signal.js'
@@ -11,6 +12,7 @@ interface ServeFlags extends TurnFlags, ClusterCliFlags {
   host: string
   allow: string[]
   allowStatsReset?: boolean
+  dataDir?: string
   latencyMs?: number
   bandwidth?: number
 }
@@ -24,6 +26,7 @@ export function registerServe (program: Command): void {
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('--allow <infohash>', 'also admit this infohash on the tracker (repeatable)', collect, [])
     .option('--allow-stats-reset', 'enable POST /swarmcdn/stats/reset (for benchmarks)')
+    .option('--data-dir <dir>', 'where the per-minute history is kept (history.sqlite); default: a file next to <dir>')
   addTurnOptions(cmd)
   addClusterOptions(cmd)
   cmd
@@ -37,6 +40,7 @@ export function registerServe (program: Command): void {
         host: flags.host,
         allow: flags.allow,
         resetStats: flags.allowStatsReset === true,
+        historyFile: historyFile(dir, flags.dataDir),
         ...turnFromFlags(flags),
         ...clusterFromFlags(flags),
         ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}),
@@ -51,4 +55,11 @@ export function registerServe (program: Command): void {
       if (flags.allowStatsReset === true) console.log(`swarmcdn: stats reset POST ${running.statsUrl}/reset`)
       stopOnSignals(() => running.close())
     })
+}
+
+/** `--data-dir D` → D/history.sqlite; default `<parent>/<name>.swarmcdn-history.sqlite`, beside the site and never served. */
+export function historyFile (dir: string, dataDir: string | undefined): string {
+  if (dataDir !== undefined) return join(resolve(dataDir), 'history.sqlite')
+  const site = resolve(dir)
+  return join(dirname(site), `${basename(site)}.swarmcdn-history.sqlite`)
 }

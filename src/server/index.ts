@@ -9,7 +9,11 @@
 //   await origin.close()
 //
 //   const tracker = await startTracker({ port: 0, allow: [infoHash] })
-export { startServer, STATS_PATH, STATS_RESET_PATH, METRICS_PATH } from './origin.js'
+export { startServer, STATS_PATH, STATS_RESET_PATH, METRICS_PATH, HISTORY_PATH } from './origin.js'
+export { REPORT_PATH, MAX_REPORT_BODY_BYTES, MAX_REPORT_FIGURE, REPORT_BURST, REPORTS_PER_SECOND } from './reports.js'
+export type { ReportedStatsJson, ReportRefusal } from './reports.js'
+export { HISTORY_DAYS, RANGES } from './history.js'
+export type { HistoryJson, HistoryPoint, HistoryRange } from './history.js'
 export type { ServerOptions, RunningServer } from './origin.js'
 export { startTracker, TRACKER_STATS_PATH } from './standalone-tracker.js'
 export type { TrackerOptions, RunningTracker } from './standalone-tracker.js'

@@ -12,12 +12,15 @@ import { ReleaseWatcher } from './release.js'
 import { mountTracker, ANNOUNCE_PATH } from './tracker.js'
 import { admitter, parseInfoHashes } from './allow-list.js'
 import { listenWithTracker } from './listen.js'
+import { REPORT_PATH, ReportCounters, RateLimiter, handleReport, reportMetrics } from './reports.js'
+import { History, parseRange } from './history.js'
 import { rawPathname, sendText, sendMethodNotAllowed, setCors, formatOrigin } from './http-util.js'
 import { ICE_PATH, sendIce, turnConfig } from './turn.js'
 
 export const STATS_PATH = '/swarmcdn/stats'
 export const STATS_RESET_PATH = '/swarmcdn/stats/reset'
 export const METRICS_PATH = '/metrics'
+export const HISTORY_PATH = '/swarmcdn/history'
 
 export interface ServerOptions extends ClusterFlags, ServiceFlags {
   /** Site folder to serve (usually the one `swarmcdn publish` wrote into). */
@@ -36,6 +39,8 @@ export interface ServerOptions extends ClusterFlags, ServiceFlags {
   bandwidthBytesPerSec?: number
   /** No warnings on stderr. */
   quiet?: boolean
+  /** SQLite file of the per-minute history (GET /swarmcdn/history); without it the history lives in memory only. */
+  historyFile?: string
   /** Mint time-limited TURN credentials at GET /swarmcdn/ice (coturn `use-auth-secret`). */
   turn?: { secret: string, urls: string[], ttlSeconds?: number }
 }
@@ -82,12 +87,26 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
   const release = new ReleaseWatcher(join(root, MANIFEST_FILE), warn)
   await release.refresh()
   const counters = new OriginCounters()
+  const reports = new ReportCounters()
+  const reportLimiter = new RateLimiter()
+  // The tracker is read lazily, at each flush (it is declared below).
+  const history = await History.open({ file: opts.historyFile ?? null, peers: () => tracker.stats().peers, warn })
   const startedAt = new Date()
 
   // The gauges read the tracker lazily, at scrape time.
   const access = accessFor(opts)
   const metrics = createMetrics(() => tracker.stats(), { perAssetLabels: opts.metricsPerAsset === true })
   const cluster = clusterFor(opts, () => metrics)
+  const reportCounters = reportMetrics(metrics.registry)
+  const reportSink = {
+    counters: reports,
+    limiter: reportLimiter,
+    onReport: (r: Parameters<typeof reportCounters.accepted>[0]) => {
+      reportCounters.accepted(r)
+      history.recordReport(r.infoHash ?? release.current?.infoHash ?? null, r.bytesFromPeers, r.bytesUploaded)
+    },
+    onRefuse: reportCounters.refused
+  }
   const tracker = mountTracker({
     ...(cluster !== undefined ? { cluster } : {}),
     admits: admitter({ release, allow }),
@@ -107,6 +126,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
       badRequest: () => { counters.recordBadRequest(); metrics.originRequests.inc() },
       bytes: (path, n) => {
         counters.recordBytes(path, n)
+        history.recordOrigin(release.current?.infoHash ?? null, n, release.isAsset(path))
         metrics.originBytes.inc(n)
         if (release.isAsset(path)) metrics.assetBytes(path, n)
       }
@@ -117,11 +137,13 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     origin: counters.toJSON(),
     tracker: tracker.stats(),
     release: release.summary(),
+    reported: reports.toJSON(),
     startedAt: startedAt.toISOString(),
     uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000)
   })
   const resetStats = (): void => {
     counters.reset()
+    reports.reset()
     tracker.resetCounters()
   }
 
@@ -144,6 +166,15 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
       res.writeHead(204, { 'Cache-Control': 'no-store' })
       res.end()
       return
+    }
+    if (path === REPORT_PATH) return handleReport(req, res, reportSink)
+    if (path === HISTORY_PATH) {
+      if (method === 'OPTIONS') return sendServicePreflight(res, access)
+      if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD')
+      if (!guard(req, res, access)) return
+      const range = parseRange(new URL(req.url ?? '/', 'http://x').searchParams.get('range') ?? 'hour')
+      if (range === null) return sendText(res, 400, 'Bad Request: range is hour, day or week')
+      return sendServiceJson(res, history.query(range), access)
     }
     if (path === METRICS_PATH) {
       if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD')
@@ -179,6 +210,6 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     iceUrl: turn !== null ? `${base}${ICE_PATH}` : null,
     stats,
     resetStats,
-    close
+    close: async () => { await close(); await history.close() }
   }
 }

@@ -1,5 +1,6 @@
 // The origin's own counters: ground truth for "bytes the origin served".
 import type { ClusterStatsJson } from './cluster/relay.js'
+import type { ReportedStatsJson } from './reports.js'
 
 /**
  * Distinct paths tracked one by one; past this, new paths are folded into
@@ -32,6 +33,8 @@ export interface TrackerStatsJson {
   peers: number
   /** Swarms with at least one peer. */
   swarms: number
+  /** Of the peers, those holding the whole release (`swarmcdn seed`, complete visitors). */
+  seeders: number
   /** Open WebSocket connections to /announce. */
   connections: number
   /** Announce messages admitted since start (or reset). */
@@ -52,6 +55,12 @@ export interface StatsJson {
   origin: OriginStatsJson
   tracker: TrackerStatsJson
   release: ReleaseStatsJson | null
+  /**
+   * What visitors (and `swarmcdn seed`) reported at POST /swarmcdn/report:
+   * peer traffic the origin cannot see. Labelled apart from the origin's own
+   * counters above, which no client can change.
+   */
+  reported: ReportedStatsJson
   startedAt: string
   uptimeSeconds: number
 }

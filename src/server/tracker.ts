@@ -266,11 +266,14 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
     stats () {
       let peers = 0
       let swarms = 0
+      let seeders = 0
       for (const s of Object.values(server.torrents)) {
         peers += s.peers.length
         if (s.peers.length > 0) swarms++
+        // Peers that announced they hold the whole release (left = 0 or `completed`): `swarmcdn seed`, full visitors.
+        seeders += s.complete
       }
-      return { peers, swarms, connections: conns.size, announces, rejected: { ...rejected }, ...(opts.cluster !== undefined ? { cluster: opts.cluster.stats() } : {}) }
+      return { peers, swarms, seeders, connections: conns.size, announces, rejected: { ...rejected }, ...(opts.cluster !== undefined ? { cluster: opts.cluster.stats() } : {}) }
     },
     resetCounters () {
       announces = 0
