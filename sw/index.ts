@@ -14,7 +14,7 @@ import { watchScript } from './lifecycle.js'
 import { attachLeader, hasLeader, notifyDropped, onLeaderLink } from './leader.js'
 import { currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
 import { loadStats, snapshot } from './stats.js'
-import { dropAll, setDropListener, storeIndex } from './store.js'
+import { dropAll, reconcile, setDropListener } from './store.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -101,6 +101,6 @@ onLeaderLink((link, infoHash) => {
   link.handle('prefetched', async ({ path, infoHash, data }) => ({ ok: await keepPrefetched(currentManifest(), path, infoHash, data) }))
   // What the keeper stored while no engine listened (between two pages, or
   // before this engine attached) reaches it now: the store's whole index.
-  void storeIndex().then((idx) => { if (idx.size) link.notify('kept', { infoHash, keys: [...idx.keys()] }) })
+  void reconcile().then((keys) => { if (keys.length) link.notify('kept', { infoHash, keys }) })
 })
 setDropListener(notifyDropped)

@@ -156,6 +156,20 @@ export async function put (key: string, body: Blob | Uint8Array<ArrayBuffer>, ty
   }
 }
 
+/**
+ * The index, checked against Cache Storage itself: entries gone behind our
+ * back (site data cleared, storage wiped) leave it. Returns the keys present.
+ */
+export async function reconcile (): Promise<string[]> {
+  const idx = await storeIndex()
+  let present: Set<string>
+  try {
+    present = new Set((await (await caches.open(ASSET_CACHE)).keys()).map((r) => cacheIndexKey(r.url)))
+  } catch { present = new Set() }
+  for (const k of [...idx.keys()]) if (!present.has(k)) idx.delete(k)
+  return [...idx.keys()]
+}
+
 /** Forgets a key deleted by someone else (pruning deletes through remove()). */
 export function forgetCached (key: string): void {
   void storeIndex().then((s) => s.delete(key))

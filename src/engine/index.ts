@@ -88,13 +88,17 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
   const map = new PieceMap(manifest, manifest.pieceLength)
   let lost: (i: number) => void = () => {}
   const store = new CacheChunkStore(map, opts.scope, (i) => lost(i))
-  await store.load()
+  // The torrent starts over an empty index, so WebTorrent's own start-up check
+  // finds nothing to read or hash; then the store's index (Cache Storage keys,
+  // no entry opened) says which pieces it holds, and they are marked at once.
   const swarm = await joinSwarm({
-    manifest, torrentFile, store, bitfield: map.bitfield(store.index), iceServers: opts.iceServers,
+    manifest, torrentFile, store, iceServers: opts.iceServers,
     iceTransportPolicy: opts.iceTransportPolicy ?? 'all', uploadLimit: opts.uploadLimit, debug
   })
   const { torrent, files } = swarm
   lost = (i) => markUnverified(torrent, i)
+  await store.load()
+  for (let i = 0; i < map.numPieces; i++) if (map.held(i, store.index)) markVerified(torrent, i)
   const readyAt = Date.now()
   debug('joined', torrent.infoHash)
 

@@ -12,8 +12,6 @@ export interface SwarmOptions {
   manifest: Manifest
   torrentFile: Uint8Array
   store: CacheChunkStore
-  /** Pieces the store holds, from its index (webtorrent checks one piece per file of it). */
-  bitfield: Uint8Array
   iceServers: RTCIceServer[]
   iceTransportPolicy: RTCIceTransportPolicy
   uploadLimit: number
@@ -45,11 +43,8 @@ export async function joinSwarm (o: SwarmOptions): Promise<Swarm> {
     announce: resolveTrackers(o.manifest.trackers, location.origin),
     deselect: true,
     preloadedStore: o.store,
-    storeCacheSlots: 0,
-    // What the store already holds (its own index): the public startup-bitfield
-    // option, so nothing is re-read or re-hashed beyond webtorrent's own spot
-    // check of one piece per file.
-    bitfield: o.bitfield
+    // The store reads Cache Storage itself; a memory cache would be a second copy.
+    storeCacheSlots: 0
   })
   torrent.on('warning', (err: Error) => o.debug('warning', err.message))
   torrent.on('error', (err: Error) => o.debug('torrent error', err.message))
