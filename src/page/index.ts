@@ -71,6 +71,14 @@ class Swarmcdn extends EventTarget {
 
   /** Hooks that stop P2P the moment it is no longer allowed, and start it again when it is. */
   private watch (): void {
+    navigator.serviceWorker.addEventListener('message', (e) => {
+      const msg = e.data as SwToPage | null
+      if (msg?.type === 'swarmcdn:delivery') this.emit('delivery', { path: msg.path, ...msg.delivery })
+      if (msg?.type === 'swarmcdn:killed') {
+        store(KILLED_KEY, '1')
+        void this.stopEngine().then(() => this.emit('disabled'))
+      }
+    })
     // Another tab opted out or in: consent is the visitor's, not the tab's.
     window.addEventListener('storage', (e) => {
       // A consent UI in this tab hears the other tab's choice too.
@@ -106,15 +114,8 @@ class Swarmcdn extends EventTarget {
 
   private async init (): Promise<boolean> {
     if (!this.supported()) { debug('no service worker support here: swarmcdn stays off'); return false }
+    // Once per page: optIn() after disable() runs init() again.
     if (!this.watching) { this.watching = true; this.openChannel(); this.watch() }
-    navigator.serviceWorker.addEventListener('message', (e) => {
-      const msg = e.data as SwToPage | null
-      if (msg?.type === 'swarmcdn:delivery') this.emit('delivery', { path: msg.path, ...msg.delivery })
-      if (msg?.type === 'swarmcdn:killed') {
-        store(KILLED_KEY, '1')
-        void this.stopEngine().then(() => this.emit('disabled'))
-      }
-    })
     if (load(DISABLED_KEY) === '1') { debug('disabled by this visitor'); return false }
     if (load(KILLED_KEY) === '1') {
       // Registering again would let the SW claim this page before it saw the
