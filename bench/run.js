@@ -17,11 +17,12 @@ import { publishSpeed } from './publish.js'
 import { sizes } from './sizes.js'
 import { throughput } from './throughput.js'
 import { trackerCapacity } from './tracker.js'
+import { netns } from './netns.js'
 import { video } from './video.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, video: 240_000 }
+const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, video: 240_000 }
 /** 200 MiB fetched and held, a reload, twice the figure with a base tree (SWARMCDN_BENCH_BASE). */
 LIMIT_MS.memory = 900_000
 
@@ -74,6 +75,7 @@ if (!reprint) {
   // SWARMCDN_BENCH_BASE=/path/to/other/tree (built) measures it side by side.
   await figure('memory', () => memory(process.env.SWARMCDN_BENCH_BASE ?? null))
   await figure('firstPeer', firstPeer)
+  await figure('netns', netns)
   await figure('publish', publishSpeed)
   await figure('tracker', trackerCapacity)
   await figure('video', video)
@@ -145,6 +147,15 @@ if (f.firstPeer) {
   row('first peer byte, repeat visit', ms(f.firstPeer.repeatVisit.firstPeerByteMsMedian), `wire ${ms(f.firstPeer.repeatVisit.firstWireMsMedian)}`, '', 'report', undefined)
 }
 failed('firstPeer', 'first peer byte')
+if (f.netns?.skipped) row('emulated networks (NAT, 50/10 Mbit/s)', `skipped: ${f.netns.skipped.slice(0, 60)}`, '', '', '', undefined)
+else if (f.netns) {
+  const r = f.netns.residential
+  const u = f.netns.udpBlockedTurnTcp
+  row('residential seeder (10 Mbit/s up): load ÷ origin-only', ms(r.withPeerMsMedian), `origin-only ${ms(r.originOnlyMsMedian)}`, fmt(r.loadRatio), '≤ 1.05', r.loadRatio <= 1.05)
+  row('residential seeder: share of bytes from the peer', fmt(r.peerShareMedian), '', '', '> 0', r.peerShareMedian > 0)
+  row('first peer, UDP blocked + TURN/TCP', u.firstPeerMsMedian === null ? `none in 15 s (${u.firstPeerMs.join(', ')})` : ms(u.firstPeerMsMedian), `engine start ${ms(u.engineStartMsMedian)}`, '', '≤ 1.5 s', u.firstPeerMsMedian !== null && u.firstPeerMsMedian <= 1500)
+}
+failed('netns', 'emulated networks')
 if (f.sizes) {
   const s = f.sizes
   row('swarmcdn.js gzipped', kb(s['swarmcdn.js'].gzip), kb(s['swarmcdn.js'].bytes), '', '≤ 6 KB', s['swarmcdn.js'].gzip <= 6000)
