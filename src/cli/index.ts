@@ -5,6 +5,7 @@ import { registerVerify } from './verify.js'
 import { registerServe } from './serve.js'
 import { registerTracker } from './tracker.js'
 import { registerSeed } from './seed.js'
+import { registerEstimate } from './estimate.js'
 
 const program = new Command()
 program
@@ -17,6 +18,7 @@ registerVerify(program)
 registerServe(program)
 registerTracker(program)
 registerSeed(program)
+registerEstimate(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`swarmcdn: ${err instanceof Error ? err.message : String(err)}`)
