@@ -13,6 +13,7 @@ interface ServeFlags extends TurnFlags, ClusterCliFlags {
   allow: string[]
   allowStatsReset?: boolean
   dataDir?: string
+  accessLog?: string
   latencyMs?: number
   bandwidth?: number
 }
@@ -26,6 +27,7 @@ export function registerServe (program: Command): void {
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('--allow <infohash>', 'also admit this infohash on the tracker (repeatable)', collect, [])
     .option('--allow-stats-reset', 'enable POST /swarmcdn/stats/reset (for benchmarks)')
+    .option('--access-log <file>', 'append a combined-format access log line per request to this file')
     .option('--data-dir <dir>', 'where the per-minute history is kept (history.sqlite); default: a file next to <dir>')
   addTurnOptions(cmd)
   addClusterOptions(cmd)
@@ -41,6 +43,7 @@ export function registerServe (program: Command): void {
         allow: flags.allow,
         resetStats: flags.allowStatsReset === true,
         historyFile: historyFile(dir, flags.dataDir),
+        ...(flags.accessLog !== undefined ? { accessLog: flags.accessLog } : {}),
         ...turnFromFlags(flags),
         ...clusterFromFlags(flags),
         ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}),

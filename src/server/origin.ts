@@ -14,6 +14,7 @@ import { admitter, parseInfoHashes } from './allow-list.js'
 import { listenWithTracker } from './listen.js'
 import { REPORT_PATH, ReportCounters, RateLimiter, handleReport, reportMetrics } from './reports.js'
 import { History, parseRange } from './history.js'
+import { openAccessLog } from './access-log.js'
 import { rawPathname, sendText, sendMethodNotAllowed, setCors, formatOrigin } from './http-util.js'
 import { ICE_PATH, sendIce, turnConfig } from './turn.js'
 
@@ -41,6 +42,8 @@ export interface ServerOptions extends ClusterFlags, ServiceFlags {
   quiet?: boolean
   /** SQLite file of the per-minute history (GET /swarmcdn/history); without it the history lives in memory only. */
   historyFile?: string
+  /** Append a combined-format line per request to this file (`swarmcdn estimate` reads it). */
+  accessLog?: string
   /** Mint time-limited TURN credentials at GET /swarmcdn/ice (coturn `use-auth-secret`). */
   turn?: { secret: string, urls: string[], ttlSeconds?: number }
 }
@@ -90,6 +93,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
   const reports = new ReportCounters()
   const reportLimiter = new RateLimiter()
   // The tracker is read lazily, at each flush (it is declared below).
+  const accessLog = opts.accessLog !== undefined ? await openAccessLog(opts.accessLog) : null
   const history = await History.open({ file: opts.historyFile ?? null, peers: () => tracker.stats().peers, warn })
   const startedAt = new Date()
 
@@ -190,6 +194,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
   }
 
   const server = http.createServer((req, res) => {
+    accessLog?.track(req, res)
     route(req, res).catch((err: unknown) => {
       console.error(`swarmcdn: ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`)
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error')
@@ -210,6 +215,6 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     iceUrl: turn !== null ? `${base}${ICE_PATH}` : null,
     stats,
     resetStats,
-    close: async () => { await close(); await history.close() }
+    close: async () => { await close(); await history.close(); await accessLog?.close() }
   }
 }

@@ -8,6 +8,8 @@ import { parseLogLine, parseLogTime, formatCombined, type LogEntry } from '../..
 import { estimate, isAssetPath } from '../../../src/estimate/model.js'
 import { estimateFile } from '../../../src/cli/estimate.js'
 import { mulberry32 } from '../../../scripts/prng.mjs'
+import { startServer } from '../../../src/server/index.js'
+import { mkdir, readFile } from 'node:fs/promises'
 
 const T0 = Date.UTC(2026, 0, 1)
 const entry = (ip: string, t: number, path: string, bytes = 1000, ua = 'UA'): LogEntry => ({ ip, time: t, method: 'GET', path, status: 200, bytes, userAgent: ua })
@@ -96,6 +98,29 @@ describe('estimate', () => {
       await writeFile(f, 'hello\n')
       await expect(estimateFile(f, { sessionGap: 30, minSession: 30 })).rejects.toThrow(/no line in common or combined log format/)
       await expect(estimateFile(join(dir, 'nope.log'), { sessionGap: 30, minSession: 30 })).rejects.toThrow(/no such file/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('serve --access-log', () => {
+  it('writes combined-format lines that estimate reads', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'swarmcdn-accesslog-'))
+    try {
+      await mkdir(join(dir, 'site'))
+      await writeFile(join(dir, 'site', 'a.css'), 'x'.repeat(1234))
+      const log = join(dir, 'access.log')
+      const srv = await startServer({ dir: join(dir, 'site'), port: 0, quiet: true, accessLog: log })
+      await (await fetch(`${srv.url}a.css`, { headers: { 'User-Agent': 'Test "UA"' } })).arrayBuffer()
+      await (await fetch(`${srv.url}missing.png`)).arrayBuffer()
+      await srv.close()
+      const lines = (await readFile(log, 'utf8')).trim().split('\n')
+      expect(lines).toHaveLength(2)
+      expect(parseLogLine(lines[0])).toMatchObject({ ip: '127.0.0.1', method: 'GET', path: '/a.css', status: 200, bytes: 1234, userAgent: 'Test "UA"' })
+      expect(parseLogLine(lines[1])).toMatchObject({ path: '/missing.png', status: 404 })
+      const e = await estimateFile(log, { sessionGap: 30, minSession: 30 })
+      expect(e.assets.map((a) => a.path)).toEqual(['/a.css'])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
