@@ -4,10 +4,14 @@
 // - A visitor with freshly minted credentials gets a relay allocation: an
 //   RTCPeerConnection restricted to relay gathers a relay candidate.
 // - Once the credential has expired, coturn refuses it (401): no relay.
+// - Two visitors whose pages name only `data-ice-url` and relay-only ICE
+//   share through coturn, each with credentials of its own.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import type { Page } from 'playwright-core'
 import { environmentUnavailable, startEnvironment, type Environment } from '../../netns/env.mjs'
 import { startOrigin, type NetnsOrigin } from '../../netns/origin.mjs'
+import { scriptTag } from '../../netns/site.mjs'
+import { fetchEach, seed, waitControlled, waitForPeers } from '../../netns/visits.mjs'
 
 const unavailable = await environmentUnavailable()
 if (unavailable !== null) console.warn(`emulated-network tests skipped: ${unavailable}`)
@@ -57,7 +61,11 @@ describe.skipIf(unavailable !== null)('TURN credentials minted by the origin, wi
   let shortLived: NetnsOrigin
   let page: Page
   beforeAll(async () => {
-    env = await startEnvironment({ homes: [{ nat: 'cone', downMbit: 0, upMbit: 0 }], variants: () => ({}) })
+    env = await startEnvironment({
+      homes: [{ nat: 'cone', downMbit: 0, upMbit: 0 }, { nat: 'cone', downMbit: 0, upMbit: 0 }],
+      // No ICE servers in the HTML: only the endpoint, and relay only, so any peer traffic is through coturn.
+      variants: () => ({ iceurl: scriptTag([], 'data-ice-url="/swarmcdn/ice" data-ice-transport-policy="relay"') })
+    })
     const c = env.coturn
     shortLived = await startOrigin({
       ns: env.net.pub,
@@ -89,5 +97,28 @@ describe.skipIf(unavailable !== null)('TURN credentials minted by the origin, wi
     // coturn logs the refused ALLOCATE as "message processed, error 401", a moment after answering.
     const log = await logged(new RegExp(`user <${g.username}>: incoming packet [A-Za-z_ ]*processed, error 401`))
     expect(log).not.toMatch(new RegExp(`user <${g.username}>: incoming packet ALLOCATE processed, success`))
+  })
+
+  it('visitors whose pages name only data-ice-url share through the relay, each with its own credential', async () => {
+    const before = env.coturn.log().length
+    await seed(env.browsers[0]!, env.origin.url, 'iceurl', env.site.paths)
+    const context = await env.browsers[1]!.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(`${env.origin.url}iceurl/index.html`)
+      await waitControlled(page)
+      await waitForPeers(page)
+      const got = await fetchEach(page, env.site.paths)
+      const s = await page.evaluate(() => window.swarmcdn!.stats())
+      const users = new Set([...env.coturn.log().slice(before).matchAll(/user <([^>]+)>: incoming packet ALLOCATE processed, success/g)].map((m) => m[1]))
+      const figures = { bytesFromPeers: s.bytesFromPeers, bytesFromOrigin: s.bytesFromOrigin, sources: Object.fromEntries(Object.entries(got).map(([p, g]) => [p, g.source])), minted: users.size }
+      console.log(`netns turn credentials (data-ice-url): ${JSON.stringify(figures)}`)
+      expect(Object.fromEntries(Object.entries(got).map(([p, g]) => [p, g.sha256]))).toEqual(env.site.sha256)
+      expect(s.bytesFromPeers, JSON.stringify(figures)).toBeGreaterThan(0)
+      // The seeder's page and the visitor's page each fetched their own.
+      expect(users.size).toBeGreaterThanOrEqual(2)
+    } finally {
+      await context.close()
+    }
   })
 })
