@@ -7,7 +7,8 @@ import {
   type ChartDataset
 } from 'chart.js'
 import { ago, bytes, clock, percent, rate } from './format.js'
-import { ceiling, counted, swarmOffload, type Manifest, type PathCounters, type SwarmOffload } from './offload.js'
+import { ceiling, counted, peerOffload, swarmOffload, type Manifest, type PathCounters, type Reported, type SwarmOffload } from './offload.js'
+import { startHistory } from './history.js'
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Legend, Tooltip)
 
@@ -40,6 +41,8 @@ interface ServerStats {
   origin: { bytesServed: number, requests: number, byPath: Record<string, PathCounters> }
   tracker: { peers: number, swarms: number, connections?: number, announces?: number }
   release: { infoHash: string, assets: number, bytes: number } | null
+  /** Reported by visitors at POST /swarmcdn/report (not the origin's own measure). */
+  reported?: Reported & { refused: Record<string, number>, seederReports: number }
   uptimeSeconds?: number
 }
 
@@ -199,11 +202,14 @@ async function tick (): Promise<void> {
   const sw = swarmOffload(m, server.origin.byPath)
   const peersOnline = server.tracker.peers
   const ceil = ceiling(peersOnline)
+  const po = peerOffload(m, server.origin.byPath, server.reported)
 
-  // Swarm-wide: the origin's ground truth.
-  show('kpi-offload', percent(sw.offload === null ? null : Math.max(0, sw.offload)), sw.offload)
-  show('kpi-ceiling', peersOnline > 1 ? `ceiling ${percent(ceil)} for N = ${peersOnline}` : 'ceiling needs N ≥ 2 peers', ceil)
-  renderGauge(sw.offload, ceil)
+  // Swarm-wide: peer bytes as visitors report them (cross-checked with uploads), origin bytes from its own counter.
+  show('kpi-offload', percent(po.offload), po.offload)
+  show('kpi-ceiling', (server.reported?.reports ?? 0) === 0
+    ? 'no visitor reports yet'
+    : peersOnline > 1 ? `ceiling ${percent(ceil)} for N = ${peersOnline}` : 'ceiling needs N ≥ 2 peers', ceil)
+  renderGauge(po.offload, ceil)
   show('kpi-peers', String(peersOnline), peersOnline)
   show('kpi-peers-sub', `${server.tracker.swarms} swarm${server.tracker.swarms === 1 ? '' : 's'} · ${server.tracker.connections ?? 0} tracker connections`)
   show('kpi-origin-bytes', bytes(server.origin.bytesServed), server.origin.bytesServed)
@@ -211,7 +217,9 @@ async function tick (): Promise<void> {
   show('kpi-needed', bytes(sw.needed), sw.needed)
   const views = Object.values(sw.views).reduce((a, b) => a + b, 0)
   show('kpi-needed-sub', `${views} page view${views === 1 ? '' : 's'} · origin sent ${bytes(sw.fromOrigin)} of it`)
-  show('kpi-saved', bytes(Math.max(0, sw.needed - sw.fromOrigin)), sw.needed - sw.fromOrigin)
+  show('kpi-saved', bytes(po.fromPeers), po.fromPeers)
+  const r = server.reported
+  show('kpi-saved-sub', r ? `${r.reports} reports · ↓ ${bytes(r.bytesFromPeers)} received · ↑ ${bytes(r.bytesUploaded)} uploaded · ${Object.values(r.refused).reduce((a, b) => a + b, 0)} refused` : 'reported by visitors')
   show('release', server.release ? `release ${server.release.infoHash.slice(0, 10)}… · ${server.release.assets} assets · ${bytes(server.release.bytes)}` : 'no release published')
 
   let originRate = 0
@@ -236,7 +244,7 @@ async function tick (): Promise<void> {
   show('own-rates', `↑ ${rate(e?.uploadSpeed ?? 0)} · ↓ ${rate(e?.downloadSpeed ?? 0)}`)
 
   push(charts.swarm, label, [sw.needed, sw.fromOrigin])
-  push(charts.offload, label, [Math.max(0, sw.offload ?? 0), ceil])
+  push(charts.offload, label, [po.offload ?? 0, ceil])
   push(charts.own, label, [own?.bytesFromPeers ?? 0, own?.bytesFromOrigin ?? 0, own?.bytesFromCache ?? 0])
   push(charts.rates, label, [originRate, e?.uploadSpeed ?? 0, e?.downloadSpeed ?? 0])
   renderAssets(m, server, own, sw, now)
@@ -259,3 +267,4 @@ async function loop (): Promise<void> {
 // A delivery to this browser flashes the asset table; the next poll fills in its row.
 api()?.addEventListener('delivery', () => { $('assets-card').classList.add('flash'); setTimeout(() => $('assets-card').classList.remove('flash'), 400) })
 void loop()
+startHistory()

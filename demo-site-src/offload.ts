@@ -63,3 +63,27 @@ export function swarmOffload (manifest: Manifest, byPath: Record<string, PathCou
 export function ceiling (peers: number): number {
   return peers > 1 ? (peers - 1) / peers : 0
 }
+
+export interface Reported { bytesFromPeers: number, bytesUploaded: number, confirmedPeerBytes: number, reports: number }
+
+export interface PeerOffload {
+  /** Bytes visitors' pages received from peers that uploaders also vouch for: min(reported downloads, reported uploads). */
+  fromPeers: number
+  /** Bytes the origin sent for any asset of the manifest, streamed media included (its own counter). */
+  fromOrigin: number
+  /** fromPeers ÷ (fromPeers + fromOrigin), or null before any reported or origin asset byte. */
+  offload: number | null
+}
+
+/**
+ * The headline offload: of the asset bytes that reached visitors' pages over
+ * the network, the share peers delivered. Every asset counts (a film's Range
+ * responses too), and a browser-cache hit is in neither term: nobody
+ * downloaded it, so it saved the origin nothing it would otherwise have sent.
+ */
+export function peerOffload (manifest: Manifest, byPath: Record<string, PathCounters>, reported: Reported | undefined): PeerOffload {
+  let fromOrigin = 0
+  for (const path of Object.keys(manifest.assets)) fromOrigin += byPath[path]?.bytes ?? 0
+  const fromPeers = reported?.confirmedPeerBytes ?? 0
+  return { fromPeers, fromOrigin, offload: fromPeers + fromOrigin > 0 ? fromPeers / (fromPeers + fromOrigin) : null }
+}

@@ -9,11 +9,11 @@ export interface ShopVisit {
   context: BrowserContext
   page: Page
   errors: string[]
-  /** Every response the page got for the film, in order. */
+  /** Every response the second page view got for the film, in order. */
   film: FilmResponse[]
   video: { before: number, after: number, readyState: number, error: number | null }
-  /** Why the gallery was mounted: 'peers', 'timeout', 'no-service-worker'. */
-  trigger: string | null
+  /** Whether the service worker controlled the landing page (never on a first visit) and the second page view. */
+  controlled: { landing: boolean, second: boolean }
   downloaded: number
   /** window.swarmcdn.stats() right after browsing. */
   stats: VisitorStats
@@ -26,4 +26,4 @@ export interface VisitorStats {
   peers: number
   assets: Record<string, { source: 'peer' | 'origin' | 'cache', bytes: number, at: number, reason?: string }>
 }
-export declare function browseShop (browser: Browser, baseUrl: string, opts?: { download?: boolean, seekTo?: number, timeoutMs?: number }): Promise<ShopVisit>
+export declare function browseShop (browser: Browser, baseUrl: string, opts?: { download?: boolean, seekTo?: number, timeoutMs?: number, secondPageAfterMs?: number }): Promise<ShopVisit>

@@ -16,13 +16,15 @@ const DOWNLOADS = ['/media/aurora-spec-sheet.pdf', '/media/aurora-press-kit.zip'
 
 /**
  * One new visitor (a fresh browser context: empty caches, no service worker)
- * browsing the shop like a person: lands on the product page, waits for the
- * gallery, plays the film and jumps ahead in it, and maybe downloads the press
+ * browsing the shop like a person: lands on the product page (its gallery and
+ * film load at once, as on any site, from the origin: a first page is never
+ * controlled by the service worker), reads for a few seconds, views the page
+ * again (its second page view), waits for the gallery, plays the film and jumps ahead in it, and maybe downloads the press
  * kit. Returns with the visitor still on the page (still seeding) and what
  * it saw; the caller closes `context` when the visitor should leave.
  */
 export async function browseShop (browser, baseUrl, opts = {}) {
-  const { download = false, seekTo = 15, timeoutMs = 45_000 } = opts
+  const { download = false, seekTo = 15, timeoutMs = 45_000, secondPageAfterMs = 3000 } = opts
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   const page = await context.newPage()
   const errors = []
@@ -35,7 +37,16 @@ export async function browseShop (browser, baseUrl, opts = {}) {
   })
   await page.goto(new URL('/', baseUrl).href)
   await page.waitForSelector('#gallery-grid[data-state="loaded"]', { timeout: timeoutMs })
-  const trigger = await page.getAttribute('#gallery-grid', 'data-trigger')
+  // Controlled by now only if the worker claimed the page after its parse: its media already went to the origin.
+  const landing = await page.evaluate(() => Boolean(navigator.serviceWorker.controller))
+  // A visitor reads on: the second page view (here the shop again) is the first one the
+  // service worker controls, and its engine has had the first page's time to find peers.
+  await page.evaluate(() => window.swarmcdn.ready)
+  await page.waitForTimeout(secondPageAfterMs)
+  film.length = 0 // what follows is the second page view's
+  await page.reload()
+  await page.waitForSelector('#gallery-grid[data-state="loaded"]', { timeout: timeoutMs })
+  const controlled = { landing, second: await page.evaluate(() => Boolean(navigator.serviceWorker.controller)) }
   const video = await page.evaluate(async (seekTo) => {
     const v = document.getElementById('film-video')
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -62,5 +73,5 @@ export async function browseShop (browser, baseUrl, opts = {}) {
     }, DOWNLOADS)
   }
   const stats = await page.evaluate(() => window.swarmcdn.stats())
-  return { context, page, errors, film, video, trigger, downloaded, stats }
+  return { context, page, errors, film, video, controlled, downloaded, stats }
 }

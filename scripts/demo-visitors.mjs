@@ -50,8 +50,10 @@ const leaving = []
 process.on('SIGINT', () => { stopping = true })
 
 console.log(`${count} visitors → ${base.href} (each stays ${stayMs / 1000} s after the next one arrives)`)
-console.log('visitor   from peers  from origin  from cache  peers  gallery loaded on')
+console.log('visitor   from peers  from origin  from cache  peers  (service worker counters: the second page view on)')
 const started = Date.now()
+const before = await swarmStats()
+let fromPeers = 0
 for (let i = 0; i < count && !stopping; i++) {
   let visit
   try {
@@ -61,7 +63,8 @@ for (let i = 0; i < count && !stopping; i++) {
     continue
   }
   const s = visit.stats
-  console.log(`${String(i + 1).padStart(7)}   ${mb(s.bytesFromPeers)}    ${mb(s.bytesFromOrigin)}   ${mb(s.bytesFromCache)}  ${String(s.peers).padStart(5)}  ${visit.trigger}`)
+  console.log(`${String(i + 1).padStart(7)}   ${mb(s.bytesFromPeers)}    ${mb(s.bytesFromOrigin)}   ${mb(s.bytesFromCache)}  ${String(s.peers).padStart(5)}`)
+  fromPeers += s.bytesFromPeers
   // The previous visitor leaves `stay` seconds after this one has browsed: overlap.
   const prev = leaving.at(-1)
   if (prev) setTimeout(() => { void prev.close() }, stayMs)
@@ -84,5 +87,13 @@ await browser.close()
 const s = await swarmStats()
 if (s) {
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s · origin has sent ${mb(s.origin.bytesServed).trim()} in all · peers online now ${s.tracker.peers}`)
+  // The dashboard's offload, for this run: bytes pages got from peers (each visitor's own
+  // counter) ÷ those plus what the origin sent for the manifest's assets (its own counter),
+  // every asset and the film included. A browser-cache hit is in neither.
+  const manifest = await (await fetch(new URL('/swarmcdn.json', base))).json()
+  const assetBytes = (st) => Object.keys(manifest.assets).reduce((n, p) => n + (st?.origin.byPath[p]?.bytes ?? 0), 0)
+  const originAssets = assetBytes(s) - assetBytes(before)
+  const offload = fromPeers + originAssets > 0 ? fromPeers / (fromPeers + originAssets) : 0
+  console.log(`offload this run: ${(offload * 100).toFixed(1)} % = ${mb(fromPeers).trim()} from peers ÷ (that + ${mb(originAssets).trim()} of assets from the origin)`)
 }
 console.log(`dashboard: ${new URL('/dashboard.html', base).href}`)

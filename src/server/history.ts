@@ -193,7 +193,8 @@ export class History {
     const { seconds, bucketSeconds } = RANGES[range]
     const bucketMinutes = bucketSeconds / 60
     const to = this.minute() + 1
-    const firstBucket = Math.floor((to - seconds / 60) / bucketMinutes)
+    // Exactly seconds / bucketSeconds buckets, the last one holding the current minute.
+    const firstBucket = Math.floor((to - 1) / bucketMinutes) - seconds / bucketSeconds + 1
     const from = firstBucket * bucketMinutes
     const rows = this.db.exec(`SELECT minute / ${bucketMinutes} AS b, ${COLUMNS.map((c) => `sum(${c})`).join(', ')}, max(peers) FROM minutes WHERE minute >= ? AND minute < ? GROUP BY b ORDER BY b`, [from, to])
     const byBucket = new Map<number, number[]>()

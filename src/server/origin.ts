@@ -107,7 +107,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     limiter: reportLimiter,
     onReport: (r: Parameters<typeof reportCounters.accepted>[0]) => {
       reportCounters.accepted(r)
-      history.recordReport(r.infoHash ?? release.current?.infoHash ?? null, r.bytesFromPeers, r.bytesUploaded)
+      history.recordReport(r.infoHash ?? release.current?.infoHash ?? null, r.bytesFromPeers + r.bytesPrefetched, r.bytesUploaded)
     },
     onRefuse: reportCounters.refused
   }

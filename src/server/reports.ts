@@ -54,7 +54,8 @@ export interface ReportedStatsJson {
   bytesFromCache: number
   bytesPrefetched: number
   /**
-   * Cross-check: every byte one peer received, another uploaded, so with every
+   * Cross-check: every byte one peer received (delivered to a page, or
+   * prefetched into its verified cache), another uploaded, so with every
    * peer reporting both sums agree. `confirmedPeerBytes` is the smaller of
    * the two (what both sides vouch for), `uploadToDownload` their ratio
    * (null before any download); a gap means lost or false reports.
@@ -152,8 +153,9 @@ export class ReportCounters {
     const { bytesFromPeers, bytesUploaded } = this.sums
     return {
       ...this.sums,
-      confirmedPeerBytes: Math.min(bytesFromPeers, bytesUploaded),
-      uploadToDownload: bytesFromPeers > 0 ? bytesUploaded / bytesFromPeers : null,
+      // Prefetched bytes came from peers too (into the verified cache, ahead of a navigation).
+      confirmedPeerBytes: Math.min(bytesFromPeers + this.sums.bytesPrefetched, bytesUploaded),
+      uploadToDownload: bytesFromPeers + this.sums.bytesPrefetched > 0 ? bytesUploaded / (bytesFromPeers + this.sums.bytesPrefetched) : null,
       reports: this.reports,
       seederReports: this.seederReports,
       refused: { ...this.refused }

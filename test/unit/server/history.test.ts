@@ -32,6 +32,8 @@ describe('History', () => {
     expect(Object.keys(hour.byRelease).sort()).toEqual(['a'.repeat(40), 'b'.repeat(40)])
     const week = h.query('week')
     expect(week.bucketSeconds).toBe(7200)
+    expect(week.points.length).toBe(84)
+    expect(h.query('day').points.length).toBe(96)
     expect(week.points.reduce((s, p) => s + p.originBytes, 0)).toBe(1600)
     await h.close()
   })
