@@ -178,7 +178,8 @@ export async function createInternet () {
     await ip('-n', home, 'link', 'set', 'eth0', 'up')
     await ip('-n', home, 'route', 'add', 'default', 'via', `10.77.${100 + n}.1`)
     await ip('-n', router, 'route', 'add', 'default', 'via', PUBLIC_ADDRESS)
-    await inNs(router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1')
+    // /proc rather than sysctl(8): procps is not on every minimal system.
+    await inNs(router, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward')
     await inNs(router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE', ...(nat === 'symmetric' ? ['--random-fully'] : []))
     // A home router's firewall: unsolicited packets from outside are dropped.
     // Without it, a peer's first check that arrives before this side's own
