@@ -14,12 +14,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 export const ICE_PATH = '/swarmcdn/ice'
 
 /**
- * One hour: long enough for a visit (ICE restarts and new peers reuse the
- * credential), short enough that a credential scraped from one visit is soon
- * useless. coturn checks it only when an allocation is made or refreshed, so
- * a relay already in use outlives it (RFC 8656 refreshes carry the same
- * username; coturn refuses them once expired, and the browser then gathers
- * again with fresh credentials from the loader).
+ * One hour: long enough for a visit (new peers reuse the credential), short
+ * enough that a credential scraped from one visit is soon useless. coturn
+ * checks the expiry on every authenticated request, including the refreshes
+ * that keep an allocation and its permissions alive (every few minutes), so
+ * a relay stops soon after its credential expires; the loader fetches fresh
+ * ones before that (`data-ice-url`).
  */
 export const DEFAULT_TURN_TTL_SECONDS = 3600
 /** A week: beyond it a credential is as good as static. */
