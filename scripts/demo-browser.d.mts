@@ -26,4 +26,4 @@ export interface VisitorStats {
   peers: number
   assets: Record<string, { source: 'peer' | 'origin' | 'cache', bytes: number, at: number, reason?: string }>
 }
-export declare function browseShop (browser: Browser, baseUrl: string, opts?: { download?: boolean, seekTo?: number, timeoutMs?: number, secondPageAfterMs?: number }): Promise<ShopVisit>
+export declare function browseShop (browser: Browser, baseUrl: string, opts?: { download?: boolean, seekTo?: number, timeoutMs?: number, secondPageAfterMs?: number, userAgent?: string }): Promise<ShopVisit>

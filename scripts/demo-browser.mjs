@@ -25,7 +25,8 @@ const DOWNLOADS = ['/media/aurora-spec-sheet.pdf', '/media/aurora-press-kit.zip'
  */
 export async function browseShop (browser, baseUrl, opts = {}) {
   const { download = false, seekTo = 15, timeoutMs = 45_000, secondPageAfterMs = 3000 } = opts
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  // A person's own browser: its User-Agent tells visitors apart in the access log (they share 127.0.0.1 here).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(opts.userAgent ? { userAgent: opts.userAgent } : {}) })
   const page = await context.newPage()
   const errors = []
   const film = []

@@ -54,17 +54,19 @@ console.log('visitor   from peers  from origin  from cache  peers  (service work
 const started = Date.now()
 const before = await swarmStats()
 let fromPeers = 0
+let uploaded = 0
 for (let i = 0; i < count && !stopping; i++) {
   let visit
   try {
-    visit = await browseShop(browser, base.href, { download: i % 2 === 1 })
+    visit = await browseShop(browser, base.href, { download: i % 2 === 1, userAgent: `${await browser.version()} demo-visitor/${i + 1}` })
   } catch (err) {
     console.error(`visitor ${i + 1}: ${err instanceof Error ? err.message : String(err)}`)
     continue
   }
   const s = visit.stats
   console.log(`${String(i + 1).padStart(7)}   ${mb(s.bytesFromPeers)}    ${mb(s.bytesFromOrigin)}   ${mb(s.bytesFromCache)}  ${String(s.peers).padStart(5)}`)
-  fromPeers += s.bytesFromPeers
+  // Bytes this visitor's engine took from peers (verified), whether handed to a page at once or kept for its next page.
+  fromPeers += s.engine?.bytesDownloaded ?? s.bytesFromPeers
   // The previous visitor leaves `stay` seconds after this one has browsed: overlap.
   const prev = leaving.at(-1)
   if (prev) setTimeout(() => { void prev.close() }, stayMs)
@@ -75,6 +77,7 @@ for (let i = 0; i < count && !stopping; i++) {
       if (closed) return
       closed = true
       const up = await visit.page.evaluate(() => window.swarmcdn.stats()).then((x) => x.bytesUploaded, () => null)
+      if (up !== null) uploaded += up
       if (up !== null) console.log(`        visitor ${n} leaves, having uploaded ${mb(up).trim()} to others`)
       await visit.context.close().catch(() => {})
     }
@@ -93,7 +96,10 @@ if (s) {
   const manifest = await (await fetch(new URL('/swarmcdn.json', base))).json()
   const assetBytes = (st) => Object.keys(manifest.assets).reduce((n, p) => n + (st?.origin.byPath[p]?.bytes ?? 0), 0)
   const originAssets = assetBytes(s) - assetBytes(before)
-  const offload = fromPeers + originAssets > 0 ? fromPeers / (fromPeers + originAssets) : 0
-  console.log(`offload this run: ${(offload * 100).toFixed(1)} % = ${mb(fromPeers).trim()} from peers ÷ (that + ${mb(originAssets).trim()} of assets from the origin)`)
+  // Cross-checked as the origin does with reports: only bytes both sides account for.
+  const confirmed = Math.min(fromPeers, uploaded)
+  const offload = confirmed + originAssets > 0 ? confirmed / (confirmed + originAssets) : 0
+  console.log(`peers: ${mb(fromPeers).trim()} downloaded, ${mb(uploaded).trim()} uploaded; confirmed ${mb(confirmed).trim()}`)
+  console.log(`offload this run: ${(offload * 100).toFixed(1)} % = ${mb(confirmed).trim()} from peers ÷ (that + ${mb(originAssets).trim()} of assets from the origin)`)
 }
 console.log(`dashboard: ${new URL('/dashboard.html', base).href}`)

@@ -60,6 +60,8 @@ export interface Estimate {
 /** Navigations are never shared: HTML pages and extensionless or folder paths are not assets. */
 export function isAssetPath (path: string): boolean {
   if (path.endsWith('/')) return false
+  // swarmcdn's own files (runtime, manifest, torrent) always come from the origin.
+  if (/^\/swarmcdn(\.js|\.json|-sw\.js|-engine\.js|\/)/.test(path)) return false
   const last = path.slice(path.lastIndexOf('/') + 1)
   if (!last.includes('.')) return false
   return !/\.(html?|php|aspx?|jsp)$/i.test(last)

@@ -28,7 +28,7 @@ describe('access log', () => {
   })
   it('counts only assets, never pages', () => {
     expect(['/a.png', '/js/app.js', '/f/x.mp4'].every(isAssetPath)).toBe(true)
-    expect(['/', '/about', '/index.html', '/p.php'].some(isAssetPath)).toBe(false)
+    expect(['/', '/about', '/index.html', '/p.php', '/swarmcdn.js', '/swarmcdn-engine.js', '/swarmcdn.json', '/swarmcdn/ab.torrent'].some(isAssetPath)).toBe(false)
   })
 })
 
