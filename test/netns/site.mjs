@@ -72,7 +72,10 @@ function assetPage (tag) {
  * { dir, paths, sizes, sha256, total, writePages, cleanup }.
  */
 export async function makeSite () {
-  const dir = await mkdtemp(join(tmpdir(), 'swarmcdn-netns-site-'))
+  // The site one level down: `swarmcdn serve` keeps files beside the folder it
+  // serves (its history database), and cleanup removes the parent with them.
+  const parent = await mkdtemp(join(tmpdir(), 'swarmcdn-netns-site-'))
+  const dir = join(parent, 'site')
   const sizes = {}
   const sha256 = {}
   let seed = 1
@@ -99,6 +102,6 @@ export async function makeSite () {
         await write(`/${name}/page.html`, assetPage(tag))
       }
     },
-    cleanup: () => rm(dir, { recursive: true, force: true })
+    cleanup: () => rm(parent, { recursive: true, force: true })
   }
 }
