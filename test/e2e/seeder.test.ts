@@ -20,8 +20,8 @@ const CLI = join(import.meta.dirname, '../../bin/swarmcdn.js')
 
 interface Proc { child: ChildProcess, out: string[], err: string[] }
 
-function runCli (args: string[]): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+function runCli (args: string[], nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const out: string[] = []
   const err: string[] = []
   child.stdout!.on('data', (d: Buffer) => out.push(d.toString()))
@@ -81,7 +81,7 @@ afterAll(async () => {
 })
 
 describe('swarmcdn seed', () => {
-  it('refuses a tree that does not match the origin manifest, and an unreachable origin', async () => {
+  it('refuses a tree that does not match the origin manifest, an unreachable origin, a missing Node WebRTC', async () => {
     const other = await makeSite({ assets: { ...ASSETS, '/img/photo.jpg': 700_000 }, seed: 99 })
     try {
       const bad = runCli(['seed', other.dir, '--origin', server.url, '--ice-servers', '[]'])
@@ -97,6 +97,17 @@ describe('swarmcdn seed', () => {
       const notDir = runCli(['seed', join(other.dir, 'x'), '--origin', server.url])
       procs.push(notDir)
       expect(await exitOf(notDir)).toBe(1)
+      // Without the optional Node WebRTC package (a loader hook makes it unresolvable, as on an
+      // install where it failed): a clear error, not a stack trace.
+      await writeFile(join(other.dir, 'hooks.mjs'), `export async function resolve (s, c, next) {
+  if (s === '@roamhq/wrtc' || s.startsWith('@roamhq/wrtc/')) { const e = new Error("Cannot find package '@roamhq/wrtc'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e }
+  return next(s, c)
+}\n`)
+      await writeFile(join(other.dir, 'register.mjs'), "import { register } from 'node:module'\nregister(new URL('./hooks.mjs', import.meta.url))\n")
+      const noWrtc = runCli(['seed', site.dir, '--origin', server.url, '--ice-servers', '[]'], ['--import', join(other.dir, 'register.mjs')])
+      procs.push(noWrtc)
+      expect(await exitOf(noWrtc)).toBe(1)
+      expect(noWrtc.err.join('')).toMatch(/needs Node WebRTC, the optional dependency @roamhq\/wrtc.*npm install @roamhq\/wrtc/s)
     } finally {
       await other.cleanup()
     }
