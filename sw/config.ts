@@ -33,8 +33,14 @@ export const FIRST_BYTE_MS = 1500
 /** No progress from a peer for this long → the rest comes from origin by Range. */
 export const STALL_MS = 2000
 
-/** Assets up to this size are buffered to cache after a full verified delivery. */
-export const CACHE_MAX_BYTES = 128 * 1024 * 1024
+/**
+ * A large asset's blocks, once all are kept, become one entry when the asset
+ * is at most this big: a whole-asset hit is then one lookup. Above it the
+ * blocks stay as they are: joining 32 MiB doubled the browser process's CPU
+ * during a peer transfer (bench/throughput.js), and a film is read by Range,
+ * block by block, anyway. 4 MiB is the origin path's Blob bound.
+ */
+export const CONSOLIDATE_MAX_BYTES = 4 * 1024 * 1024
 
 /** Verified-cache entries are pruned once no open page's release references them. */
 export const PRUNE_DELAY_MS = 5_000

@@ -7,7 +7,7 @@ import type { ManifestAsset } from '../src/shared/manifest.js'
 import { sha256Base64 } from '../src/shared/integrity.js'
 import type { Source } from '../src/shared/protocol.js'
 import { unitBounds, unitKey, unitsOf } from '../src/shared/units.js'
-import { CACHE_MAX_BYTES } from './config.js'
+import { CONSOLIDATE_MAX_BYTES } from './config.js'
 import { debug } from './debug.js'
 import { notifyKept } from './leader.js'
 import { countBytes, countRejected } from './stats.js'
@@ -85,13 +85,14 @@ function storeUnit (t: KeepTarget, u: number, bytes: Uint8Array<ArrayBuffer>): P
 }
 
 /**
- * Once every block of an asset is kept, the blocks become one entry: a whole
- * asset is then one cache hit, and pruning and tests see the asset's own SRI.
+ * Once every block of an asset up to CONSOLIDATE_MAX_BYTES is kept, the
+ * blocks become one entry: a whole asset is then one cache hit, keyed by the
+ * asset's own SRI.
  * The new entry is composed of the stored blobs, so no byte crosses JavaScript.
  */
 async function consolidate (t: KeepTarget): Promise<void> {
   const { asset } = t
-  if (asset.size > CACHE_MAX_BYTES || await has(asset.integrity)) return
+  if (asset.size > CONSOLIDATE_MAX_BYTES || await has(asset.integrity)) return
   const idx = await storeIndex()
   const n = unitsOf(asset).hashes.length
   const keys: string[] = []

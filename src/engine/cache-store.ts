@@ -5,7 +5,7 @@
 // sends `kept`); what the store holds is known from its own index, so a start
 // re-reads and re-hashes nothing.
 import { ASSET_CACHE, cacheIndexKey, cacheUrlOf } from '../shared/cache-keys.js'
-import { unitBounds, unitKey, unitsCovering } from '../shared/units.js'
+import { holdsUnit, unitBounds, unitKey, unitsCovering, unitsOf } from '../shared/units.js'
 import type { ManifestAsset } from '../shared/manifest.js'
 import type { PieceMap } from './layout.js'
 
@@ -17,7 +17,9 @@ type Cb<T = void> = (err: Error | null, value?: T) => void
  * the oldest are dropped and no longer offered.
  */
 const MAX_IN_MEMORY_BYTES = 32 * 1024 * 1024
-/** Units read ahead for uploads: a peer asks for a unit's pieces one after another. */
+/** Blob handles kept: a handle is a few hundred bytes, its bytes stay on disk. */
+const MAX_HANDLES = 256
+/** Units kept after a read (256 KiB each): a peer asks for a unit's pieces one after another. */
 const READ_AHEAD_UNITS = 8
 
 export class CacheChunkStore {
@@ -26,6 +28,8 @@ export class CacheChunkStore {
   readonly index = new Set<string>()
   private readonly inMemory = new Map<number, Uint8Array>()
   private inMemoryBytes = 0
+  /** Blob handles of stored entries (bytes stay on disk): one Cache Storage lookup per entry, not per piece. */
+  private readonly handles = new Map<string, Promise<Blob | null>>()
   private readonly units = new Map<string, Promise<Uint8Array | null>>()
   private cache: Promise<Cache> | null = null
   private closed = false
@@ -58,7 +62,8 @@ export class CacheChunkStore {
 
   /** The SW evicted these units: pieces no longer whole (to stop offering). */
   dropped (keys: string[]): number[] {
-    for (const k of keys) { this.index.delete(k); this.units.clear() }
+    for (const k of keys) { this.index.delete(k); this.handles.delete(k) }
+    this.units.clear()
     return [...this.map.piecesOfKeys(keys)].filter((i) => !this.inMemory.has(i) && !this.map.held(i, this.index))
   }
 
@@ -92,7 +97,7 @@ export class CacheChunkStore {
     }, (err: Error) => done(err))
   }
 
-  close (cb: Cb = () => {}): void { this.closed = true; this.units.clear(); queueMicrotask(() => cb(null)) }
+  close (cb: Cb = () => {}): void { this.closed = true; this.handles.clear(); this.units.clear(); queueMicrotask(() => cb(null)) }
   destroy (cb: Cb = () => {}): void { this.inMemory.clear(); this.inMemoryBytes = 0; this.close(cb) }
 
   private open (): Promise<Cache> {
@@ -125,29 +130,60 @@ export class CacheChunkStore {
         const hi = Math.min(to, ub)
         out.set(bytes.subarray(lo - ua, hi - ua), p.start + lo - a)
       }
+      // A peer asks for a unit's pieces one after another, then the next
+      // unit's: start reading that one now, so its first piece does not wait
+      // on a Cache Storage round trip.
+      if (u1 + 1 < unitsOf(p.asset).hashes.length && holdsUnit(this.index, p.asset, u1 + 1)) void this.unit(p.asset, u1 + 1)
     }
     return out
   }
 
-  /** Unit u's bytes, from its own entry or a slice of the whole asset's; a few are kept for the next pieces. */
+  /**
+   * Unit u's bytes, read whole (one read per 256 KiB block: a read per 16 KiB
+   * piece cost 2x the CPU of the whole transfer in bench/throughput.js). A few
+   * units are kept for the pieces that follow.
+   */
   private unit (asset: ManifestAsset, u: number): Promise<Uint8Array | null> {
     const key = unitKey(asset, u)
     let p = this.units.get(key)
     if (!p) {
       const [ua, ub] = unitBounds(asset, u)
-      p = (async () => {
-        const cache = await this.open()
-        const whole = this.index.has(asset.integrity) ? await cache.match(cacheUrlOf(this.scope, asset.integrity)) : undefined
-        if (whole) {
-          const blob = await whole.blob()
-          if (blob.size === asset.size) return new Uint8Array(await blob.slice(ua, ub).arrayBuffer())
-        }
-        const own = key !== asset.integrity ? await cache.match(cacheUrlOf(this.scope, key)) : undefined
-        const buf = own ? new Uint8Array(await own.arrayBuffer()) : null
-        return buf && buf.length === ub - ua ? buf : null
-      })().catch(() => null)
+      p = this.source(asset, u)
+        .then(async (src) => src ? new Uint8Array(await src.blob.slice(ua - src.at, ub - src.at).arrayBuffer()) : null)
+        .catch(() => null)
       this.units.set(key, p)
       if (this.units.size > READ_AHEAD_UNITS) this.units.delete(this.units.keys().next().value!)
+    }
+    return p
+  }
+
+  /**
+   * Where unit u's bytes are: the whole asset's entry (at asset offset 0) or
+   * the unit's own entry. Blob handles only: the bytes stay on disk until a
+   * piece's slice is read.
+   */
+  private async source (asset: ManifestAsset, u: number): Promise<{ blob: Blob, at: number } | null> {
+    if (this.index.has(asset.integrity)) {
+      const whole = await this.handle(asset.integrity, asset.size)
+      if (whole) return { blob: whole, at: 0 }
+    }
+    const key = unitKey(asset, u)
+    if (key === asset.integrity) return null
+    const [ua, ub] = unitBounds(asset, u)
+    const own = await this.handle(key, ub - ua)
+    return own ? { blob: own, at: ua } : null
+  }
+
+  private handle (key: string, size: number): Promise<Blob | null> {
+    let p = this.handles.get(key)
+    if (!p) {
+      p = this.open().then((c) => c.match(cacheUrlOf(this.scope, key)))
+        .then(async (res) => { const b = res ? await res.blob() : null; return b && b.size === size ? b : null })
+        .catch(() => null)
+      this.handles.set(key, p)
+      if (this.handles.size > MAX_HANDLES) this.handles.delete(this.handles.keys().next().value!)
+      // A miss is not remembered: the entry may be written a moment later.
+      void p.then((b) => { if (!b) this.handles.delete(key) })
     }
     return p
   }

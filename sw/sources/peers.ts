@@ -15,6 +15,7 @@ import { assetResponse } from '../responses.js'
 import { countRequest, recordDelivery } from '../stats.js'
 import { clientOf, keepTarget, type DeliveryContext } from './context.js'
 import { originReader } from './origin.js'
+import { claimUnits } from '../inflight.js'
 
 type BytesPlan = Extract<Plan, { kind: 'bytes' }>
 
@@ -23,9 +24,12 @@ export async function fromPeers (ctx: DeliveryContext, p: BytesPlan): Promise<Re
   const { asset, path } = ctx
   const got = await requestFromLeader(path, p.fetch.start, p.fetch.end, ctx.manifest.infoHash)
   if (typeof got === 'string') return got
+  // Other requests for these units wait for this one (inflight.ts) until it ends.
+  const release = claimUnits(asset.integrity, p.u0, p.u1)
   let reader: ExactReader = new Reader(got.stream.getReader())
   let source: Source = 'peer'
-  const target = keepTarget(ctx)
+  const stores: Promise<unknown>[] = []
+  const target = { ...keepTarget(ctx), defer: (s: Promise<unknown>) => { stores.push(s); ctx.event.waitUntil(s) } }
 
   // Reads unit u from the current source and hands it to the keeper; on a
   // peer failure switches to the origin.
@@ -49,8 +53,8 @@ export async function fromPeers (ctx: DeliveryContext, p: BytesPlan): Promise<Re
     return r
   }
 
-  const first = await readUnit(p.u0, true)
-  if (typeof first === 'string') return first
+  const first = await readUnit(p.u0, true).catch((err: unknown) => { release(); throw err })
+  if (typeof first === 'string') { release(); return first }
 
   const clientId = clientOf(ctx)
   let delivered = 0
@@ -65,7 +69,11 @@ export async function fromPeers (ctx: DeliveryContext, p: BytesPlan): Promise<Re
 
   let next = p.u0 + 1
   let finish!: () => void
-  const done = new Promise<void>((resolve) => { finish = resolve })
+  const done = new Promise<void>((resolve) => { finish = resolve }).then(async () => {
+    // Let the keeper's stores of this delivery land before the waiters look.
+    await Promise.all(stores)
+    release()
+  })
   countRequest('peer')
   const body = new ReadableStream<Uint8Array>({
     start: (c) => { emit(p.u0, first, 'peer', c) },
