@@ -4,16 +4,23 @@
 // is the one place that verifies, stores, announces and counts.
 import { fromCache } from './sources/cache.js'
 import type { DeliveryContext } from './sources/context.js'
+import { answersPlayer, isMediaRequest } from './sources/media.js'
 import { fromOrigin } from './sources/origin.js'
-import { fromPeers } from './sources/peers.js'
-import { plan } from './plan.js'
+import { fromOriginUnits, fromPeers } from './sources/peers.js'
+import { plan, windowed } from './plan.js'
 import { coveredInFlight } from './inflight.js'
-import { FIRST_BYTE_MS } from './config.js'
+import { CONSOLIDATE_MAX_BYTES, FIRST_BYTE_MS } from './config.js'
+import { countRequest } from './stats.js'
 
 export type { DeliveryContext } from './sources/context.js'
 
 export async function deliver (ctx: DeliveryContext): Promise<Response> {
-  const p = plan(ctx.asset, ctx.request.headers.get('range'))
+  const range = ctx.request.headers.get('range')
+  const media = isMediaRequest(ctx.request)
+  if (media && !answersPlayer(ctx.event.clientId, ctx.path, range)) return passThrough(ctx)
+  // A player's open-ended Range gets one bounded window; it asks again from
+  // the first byte it lacks. Explicit ranges and fetch() get all they ask.
+  const p = media ? windowed(ctx.asset, plan(ctx.asset, range), range) : plan(ctx.asset, range)
   if (p.kind === 'unsatisfiable') return fromOrigin(ctx, false)
   const cached = await fromCache(ctx, p)
   if (cached) return cached
@@ -29,5 +36,21 @@ export async function deliver (ctx: DeliveryContext): Promise<Response> {
   }
   const peer = await fromPeers(ctx, p)
   if (peer instanceof Response) return peer
+  // A Range or a large asset comes from the origin by bounded, block-aligned
+  // Ranges, each asked for as the page reads and aborted when it stops. A
+  // whole asset the Blob path holds comes in one request (origin.ts).
+  if (ctx.asset.blocks && (p.partial || ctx.asset.size > CONSOLIDATE_MAX_BYTES)) return fromOriginUnits(ctx, p, peer)
   return fromOrigin(ctx, p.partial, peer)
+}
+
+/**
+ * A player that started outside the SW (media.ts): the browser's own fetch,
+ * handed on untouched (a re-wrapped Response would be a second origin to the
+ * player), so no source header. Its bytes never pass through the SW's
+ * code, so only the request is counted: the player may read far less than
+ * the Content-Length it announces.
+ */
+async function passThrough (ctx: DeliveryContext): Promise<Response> {
+  countRequest('origin')
+  return await fetch(ctx.request)
 }

@@ -5,7 +5,7 @@
 // decide where bytes come from; nothing else writes the store.
 import type { ManifestAsset } from '../src/shared/manifest.js'
 import { sha256Base64 } from '../src/shared/integrity.js'
-import type { Source } from '../src/shared/protocol.js'
+import type { ByteSource } from '../src/shared/protocol.js'
 import { unitBounds, unitKey, unitsOf } from '../src/shared/units.js'
 import { CONSOLIDATE_MAX_BYTES } from './config.js'
 import { debug } from './debug.js'
@@ -19,6 +19,12 @@ export interface KeepTarget {
   infoHash: string
   /** Runs the store in the background (FetchEvent.waitUntil) so the page gets verified bytes at once. */
   defer?: (p: Promise<unknown>) => void
+  /**
+   * Runs the store later, when the caller says (a peer delivery: when it
+   * ends). The engine that received those pieces already seeds them, so only
+   * the durable copy waits, and it does not compete with the transfer.
+   */
+  later?: (store: () => Promise<unknown>) => void
 }
 
 /** Stores in flight by key: two deliveries of the same unit store it once. */
@@ -38,13 +44,15 @@ export async function verifyUnit (asset: ManifestAsset, u: number, bytes: Uint8A
  * rejected; origin bytes that fail (a deploy in progress) still reach the page
  * but are never kept. Returns whether the bytes verified.
  */
-export async function keepUnit (t: KeepTarget, u: number, bytes: Uint8Array<ArrayBuffer>, source: Source, mayStore = true): Promise<boolean> {
+export async function keepUnit (t: KeepTarget, u: number, bytes: Uint8Array<ArrayBuffer>, source: ByteSource, mayStore = true): Promise<boolean> {
   if (!(await verifyUnit(t.asset, u, bytes))) {
     if (source === 'peer') countRejected(bytes.byteLength)
     debug(`${source} bytes failed SHA-256`, t.path, u)
     return false
   }
-  if (mayStore) {
+  if (mayStore && t.later) {
+    t.later(() => storeUnit(t, u, bytes))
+  } else if (mayStore) {
     const stored = storeUnit(t, u, bytes)
     if (t.defer) t.defer(stored)
     else await stored
@@ -53,7 +61,7 @@ export async function keepUnit (t: KeepTarget, u: number, bytes: Uint8Array<Arra
 }
 
 /** Verifies and keeps a whole asset (a prefetch, an adopted HTTP-cache copy) unit by unit. */
-export async function keepWhole (t: KeepTarget, data: ArrayBuffer, source: Source): Promise<boolean> {
+export async function keepWhole (t: KeepTarget, data: ArrayBuffer, source: ByteSource): Promise<boolean> {
   if (data.byteLength !== t.asset.size) return false
   const n = unitsOf(t.asset).hashes.length
   for (let u = 0; u < n; u++) {
@@ -144,4 +152,4 @@ export async function holdsAsset (asset: ManifestAsset): Promise<boolean> {
 }
 
 /** Bytes that reached the page from `source`. */
-export function countDelivered (source: Source, n: number): void { countBytes(source, n) }
+export function countDelivered (source: ByteSource, n: number): void { countBytes(source, n) }

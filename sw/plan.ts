@@ -39,8 +39,29 @@ export function plan (asset: ManifestAsset, rangeHeader: string | null): Plan {
 }
 
 /** The part of unit bytes `bytes` (starting at asset offset `at`) that falls inside `span`. */
-export function sliceToSpan (bytes: Uint8Array, at: number, span: Span): Uint8Array {
+export function sliceToSpan<B extends ArrayBufferLike> (bytes: Uint8Array<B>, at: number, span: Span): Uint8Array<B> {
   const lo = Math.max(span.start, at) - at
   const hi = Math.min(span.end, at + bytes.length) - at
   return bytes.subarray(Math.max(0, lo), Math.max(0, hi))
+}
+
+/**
+ * Verification units one media answer spans at most: 4 blocks of 256 KiB.
+ * A player asks open-ended (`bytes=S-`) and cancels on a seek; it re-asks from
+ * the first byte it lacks, so a short answer costs it nothing and bounds what
+ * any source sends beyond what the player reads.
+ */
+export const MEDIA_WINDOW_UNITS = 4
+
+/**
+ * A player's open-ended Range on a blocked asset, answered with at most
+ * MEDIA_WINDOW_UNITS units ending on a block boundary; any other plan as is.
+ */
+export function windowed (asset: ManifestAsset, p: Plan, rangeHeader: string | null): Plan {
+  if (p.kind !== 'bytes' || !p.partial || !asset.blocks) return p
+  if (!/^\s*bytes\s*=\s*\d+\s*-\s*$/i.test(rangeHeader ?? '')) return p
+  const { unit } = unitsOf(asset)
+  const u1 = Math.min(p.u1, p.u0 + MEDIA_WINDOW_UNITS - 1)
+  const end = Math.min(asset.size, (u1 + 1) * unit)
+  return { ...p, u1, span: { start: p.span.start, end }, fetch: { start: p.fetch.start, end } }
 }

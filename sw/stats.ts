@@ -2,7 +2,7 @@
 // stops idle workers after ~30 s) does not reset a visitor's numbers.
 import { get, set } from 'idb-keyval'
 import { whenQuiet } from './quiet.js'
-import { emptyCounters, type AssetDelivery, type Counters, type FallbackReason, type Source } from '../src/shared/protocol.js'
+import { emptyCounters, type AssetDelivery, type Counters, type FallbackReason, type ByteSource } from '../src/shared/protocol.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -42,7 +42,7 @@ function scheduleSave (): void {
   }, 500)
 }
 
-export function countBytes (source: Source, bytes: number): void {
+export function countBytes (source: ByteSource, bytes: number): void {
   if (bytes <= 0) return
   if (source === 'peer') counters.bytesFromPeers += bytes
   else if (source === 'origin') counters.bytesFromOrigin += bytes
@@ -50,7 +50,7 @@ export function countBytes (source: Source, bytes: number): void {
   scheduleSave()
 }
 
-export function countRequest (source: Source): void {
+export function countRequest (source: ByteSource): void {
   if (source === 'peer') counters.requestsFromPeers++
   else if (source === 'origin') counters.requestsFromOrigin++
   else counters.requestsFromCache++

@@ -3,7 +3,14 @@ import type { Outgoing } from './rpc.js'
 // Window → SW messages go through `postMessage` on the controller; the
 // leader's engine then talks to the SW over a dedicated MessagePort.
 
-export type Source = 'peer' | 'origin' | 'cache'
+/** Where bytes came from; a counter counts each byte under one of these. */
+export type ByteSource = 'peer' | 'origin' | 'cache'
+
+/** A response's source: one of the above, or `mixed` when it combined them. */
+export type Source = ByteSource | 'mixed'
+
+/** Bytes of one delivery by where each came from. */
+export type BytesBySource = Record<ByteSource, number>
 
 /** Response header naming where the SW got the bytes (public contract). */
 export const SOURCE_HEADER = 'X-SwarmCDN-Source'
@@ -38,6 +45,8 @@ export interface Counters {
 export interface AssetDelivery {
   source: Source
   bytes: number
+  /** The same bytes by where each came from (they sum to `bytes`). */
+  bytesBySource: BytesBySource
   at: number
   reason?: FallbackReason
 }

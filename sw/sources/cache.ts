@@ -13,6 +13,6 @@ export async function fromCache (ctx: DeliveryContext, p: Extract<Plan, { kind: 
   const n = span.end - span.start
   countRequest('cache')
   countDelivered('cache', n)
-  recordDelivery(ctx.path, { source: 'cache', bytes: n, at: Date.now() }, clientOf(ctx))
+  recordDelivery(ctx.path, { source: 'cache', bytes: n, bytesBySource: { peer: 0, origin: 0, cache: n }, at: Date.now() }, clientOf(ctx))
   return assetResponse(ctx.asset, 'cache', body, span, p.partial)
 }

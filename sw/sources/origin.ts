@@ -89,7 +89,7 @@ export async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason
   const res = await fetch(request)
   countRequest('origin')
   const clientId = clientOf(ctx)
-  const record = (bytes: number): void => recordDelivery(path, { source: 'origin', bytes, at: Date.now(), ...(reason ? { reason } : {}) }, clientId)
+  const record = (bytes: number): void => recordDelivery(path, { source: 'origin', bytes, bytesBySource: { peer: 0, origin: bytes, cache: 0 }, at: Date.now(), ...(reason ? { reason } : {}) }, clientId)
   if (!res.body) { record(0); return withSource(res, 'origin') }
 
   // Adding the source header means a new Response. Wrapping the origin's body

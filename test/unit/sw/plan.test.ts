@@ -1,7 +1,7 @@
 // Pure planning: span → verification units, for whole and Range requests.
 import { describe, expect, it } from 'vitest'
 import type { ManifestAsset } from '../../../src/shared/manifest.js'
-import { plan, sliceToSpan } from '../../../sw/plan.js'
+import { plan, sliceToSpan, windowed } from '../../../sw/plan.js'
 
 const small: ManifestAsset = { size: 1000, type: 'text/css', integrity: 'sha256-x', offset: 0 }
 const big: ManifestAsset = { size: 600_000, type: 'video/mp4', integrity: 'sha256-y', offset: 0, blockSize: 262_144, blocks: ['a', 'b', 'c'] }
@@ -26,5 +26,16 @@ describe('plan', () => {
     const unit = new Uint8Array(100).map((_, i) => i)
     expect([...sliceToSpan(unit, 1000, { start: 1010, end: 1013 })]).toEqual([10, 11, 12])
     expect(sliceToSpan(unit, 1000, { start: 0, end: 5000 }).length).toBe(100)
+  })
+  it('a player\'s open-ended Range gets at most 4 blocks, ending on a block boundary', () => {
+    const film: ManifestAsset = { ...big, size: 2_000_000, blocks: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }
+    expect(windowed(film, plan(film, 'bytes=300000-'), 'bytes=300000-')).toMatchObject({ span: { start: 300_000, end: 5 * 262_144 }, u0: 1, u1: 4, fetch: { start: 262_144, end: 5 * 262_144 } })
+    expect(windowed(film, plan(film, 'bytes=1900000-'), 'bytes=1900000-')).toMatchObject({ span: { start: 1_900_000, end: 2_000_000 }, u1: 7 })
+  })
+  it('explicit ranges, whole requests and small assets are not windowed', () => {
+    const film: ManifestAsset = { ...big, size: 2_000_000, blocks: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }
+    expect(windowed(film, plan(film, 'bytes=0-1999999'), 'bytes=0-1999999')).toMatchObject({ span: { start: 0, end: 2_000_000 } })
+    expect(windowed(film, plan(film, null), null)).toMatchObject({ span: { start: 0, end: 2_000_000 } })
+    expect(windowed(small, plan(small, 'bytes=0-'), 'bytes=0-')).toMatchObject({ span: { start: 0, end: 1000 } })
   })
 })
