@@ -12,11 +12,12 @@ import type { PieceMap } from './layout.js'
 type Cb<T = void> = (err: Error | null, value?: T) => void
 
 /**
- * Pieces from peers held until their unit is kept. A unit the SW never keeps
- * (its request was cancelled, storage is full) must not pin memory: past this,
- * the oldest are dropped and no longer offered.
+ * Pieces from peers held until their unit is kept. The SW stores a peer
+ * delivery's units when it ends, or every 32 MiB (sw/sources/peers.ts); a unit
+ * it never keeps (storage full) must not pin memory: past this, the oldest
+ * are dropped and no longer offered.
  */
-const MAX_IN_MEMORY_BYTES = 32 * 1024 * 1024
+const MAX_IN_MEMORY_BYTES = 48 * 1024 * 1024
 /** Blob handles kept: a handle is a few hundred bytes, its bytes stay on disk. */
 const MAX_HANDLES = 256
 /** Units kept after a read (256 KiB each): a peer asks for a unit's pieces one after another. */
