@@ -22,7 +22,7 @@ describe('dist/swarmcdn.d.ts', () => {
     const path = JSON.stringify(DTS.replace(/\.d\.ts$/, '.js'))
     const ok = `import type { SwarmcdnEvents, SwarmcdnEventMap } from ${path}
       declare const s: SwarmcdnEvents
-      s.addEventListener('delivery', (e) => { const src: 'peer' | 'origin' | 'cache' = e.detail.source; void src })
+      s.addEventListener('delivery', (e) => { const src: 'peer' | 'origin' | 'cache' | 'mixed' = e.detail.source; void src })
       s.addEventListener('status', (e) => { const n: number = e.detail.piecesHeld; void n })
       type D = SwarmcdnEventMap['peers']['detail']['peers']
       const d: D = 1; void d`
