@@ -1,6 +1,6 @@
 // `swarmcdn tracker`: the WebSocket tracker alone.
 import type { Command } from 'commander'
-import { startTracker } from '../server/index.js'
+import { startTracker, MAX_CONNECTIONS } from '../server/index.js'
 import { parsePort } from '../server/listen.js'
 import { collect, stopOnSignals } from './run-until-signal.js'
 import { addTurnOptions, turnFromFlags, type TurnFlags } from './turn-options.js'
@@ -11,6 +11,7 @@ interface TrackerFlags extends TurnFlags, ClusterCliFlags {
   host: string
   allow: string[]
   dir?: string
+  maxConnections?: number
 }
 
 export function registerTracker (program: Command): void {
@@ -21,6 +22,7 @@ export function registerTracker (program: Command): void {
     .option('-H, --host <host>', 'address to listen on', '127.0.0.1')
     .option('--allow <infohash>', 'admit only this infohash (repeatable); without --allow or --dir every infohash is admitted', collect, [])
     .option('--dir <dir>', 'admit the releases published in this site folder (follows its swarmcdn.json)')
+    .option('--max-connections <n>', `concurrent visitor connections this process takes (default ${MAX_CONNECTIONS}; also bounded by the open-files limit, ulimit -n)`, parseMaxConnections)
   addTurnOptions(cmd)
   addClusterOptions(cmd)
   cmd
@@ -30,6 +32,7 @@ export function registerTracker (program: Command): void {
         host: flags.host,
         allow: flags.allow,
         ...(flags.dir !== undefined ? { dir: flags.dir } : {}),
+        ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
         ...turnFromFlags(flags),
         ...clusterFromFlags(flags)
       })
@@ -40,4 +43,10 @@ export function registerTracker (program: Command): void {
       if (running.open) console.error('swarmcdn: warning: no --allow or --dir: every infohash is admitted')
       stopOnSignals(() => running.close())
     })
+}
+
+function parseMaxConnections (value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN
+  if (!(n >= 1 && n <= 1_000_000)) throw new Error(`invalid --max-connections ${JSON.stringify(value)}: a whole number from 1 to 1000000`)
+  return n
 }

@@ -27,6 +27,8 @@ export interface TrackerOptions extends ClusterFlags, ServiceFlags {
   /** A published site folder whose swarmcdn.json (current and previous release) is admitted. */
   dir?: string
   quiet?: boolean
+  /** Concurrent WebSocket connections this process takes (default MAX_CONNECTIONS, 10,000). */
+  maxConnections?: number
   /** Mint time-limited TURN credentials at GET /swarmcdn/ice (coturn `use-auth-secret`). */
   turn?: { secret: string, urls: string[], ttlSeconds?: number }
 }
@@ -62,6 +64,7 @@ export async function startTracker (opts: TrackerOptions = {}): Promise<RunningT
   const cluster = clusterFor(opts, () => metrics)
   const tracker = mountTracker({
     ...(cluster !== undefined ? { cluster } : {}),
+    ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
     admits: admitter({ allow, allowAll, ...(release ? { release } : {}) }),
     onAnnounce: () => { metrics.trackerAnnounces.inc() },
     onReject: (reason) => { metrics.trackerRejected.inc({ reason }) }
