@@ -17,7 +17,7 @@ export type { DeliveryContext } from './sources/context.js'
 export async function deliver (ctx: DeliveryContext): Promise<Response> {
   const range = ctx.request.headers.get('range')
   const media = isMediaRequest(ctx.request)
-  if (media && !answersPlayer(ctx.event.clientId, ctx.path, range)) return passThrough(ctx)
+  if (media && !(await answersPlayer(ctx.event.clientId, ctx.path, range))) return passThrough(ctx)
   // A player's open-ended Range gets one bounded window; it asks again from
   // the first byte it lacks. Explicit ranges and fetch() get all they ask.
   const p = media ? windowed(ctx.asset, plan(ctx.asset, range), range) : plan(ctx.asset, range)
