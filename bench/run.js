@@ -17,12 +17,13 @@ import { publishSpeed } from './publish.js'
 import { sizes } from './sizes.js'
 import { throughput } from './throughput.js'
 import { trackerCapacity } from './tracker.js'
+import { trackerClusterCapacity } from './tracker-cluster.js'
 import { netns } from './netns.js'
 import { video } from './video.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, video: 240_000 }
+const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 240_000 }
 /** 200 MiB fetched and held, a reload, twice the figure with a base tree (SWARMCDN_BENCH_BASE). */
 LIMIT_MS.memory = 900_000
 
@@ -78,6 +79,9 @@ if (!reprint) {
   await figure('netns', netns)
   await figure('publish', publishSpeed)
   await figure('tracker', trackerCapacity)
+  // One process up to its open-files limit, then the cluster: 6 processes on Redis (bench/tracker-cluster.js).
+  await figure('trackerCluster1', () => trackerClusterCapacity({ processes: 1, steps: [5_000, 10_000, 19_000] }))
+  await figure('trackerClusterN', () => trackerClusterCapacity({ processes: 6, steps: [25_000, 50_000, 75_000, 100_000] }))
   await figure('video', video)
   results.totalSeconds = Math.round((Date.now() - started) / 1000)
 }
@@ -175,6 +179,19 @@ if (f.tracker) {
   row(`tracker: announces/s (${t.offersPerAnnounce ?? '?'} offers each)`, `${fmt(t.steady.announcesPerSec, 0)}/s`, `tracker CPU ${fmt(t.steady.trackerCpuShare * 100, 0)} %`, `${fmt(t.steady.announcesPerSec / t.steady.trackerCpuShare, 0)}/CPU-s`, 'report', undefined)
 }
 failed('tracker', 'tracker')
+for (const name of ['trackerCluster1', 'trackerClusterN']) {
+  const c = f[name]
+  if (!c) continue
+  const top = c.steps[c.steps.length - 1]
+  const mib = (x) => `${(x / 2 ** 20).toFixed(0)} MiB`
+  const label = `tracker ${c.processes === 1 ? '1 process' : `cluster, ${c.processes} processes + Redis`}`
+  row(`${label}: peers held`, `${top.peers} peers`, `PSS ${mib(top.totalPss)} (RSS ${mib(top.totalRss)})`, `${fmt(top.bytesPerPeerAll / 1024, 1)} KiB/peer`, '≥ 100k in ≤ 1.2 GB', top.peers >= 100_000 && top.totalPss <= 1.2e9)
+  row(`${label}: announces/s, all peers`, `${fmt(c.steady.announcesPerSec, 0)}/s`, `CPU trackers ${fmt(c.steady.cpuShare.trackers * 100, 0)} %, Redis ${fmt(c.steady.cpuShare.redis * 100, 0)} %`, `PSS after ${mib(c.steady.totalPss)}`, 'report', undefined)
+  row(`${label}: load generator's own cost`, `PSS ${mib(top.generatorPss)}`, `CPU ${fmt(c.steady.cpuShare.generators * 100, 0)} % (steady)`, `${fmt(top.generatorBytesPerPeer / 1024, 1)} KiB/peer`, 'report', undefined)
+  if (c.stoppedBy) row(`${label}: stopped`, c.stoppedBy, '', '', '', undefined)
+}
+failed('trackerCluster1', 'tracker 1 process')
+failed('trackerClusterN', 'tracker cluster')
 if (f.video) {
   const mb = (x) => `${(x / 1e6).toFixed(2)} MB`
   for (const [arrival, r] of Object.entries(f.video.secondViewer)) {
