@@ -190,9 +190,11 @@ export async function trackerClusterCapacity ({ processes = 6, steps = [25_000, 
     const cpu0 = cpu()
     const t0 = Date.now()
     const steadyReplies = await Promise.all(generators.map((g) => g.request({ cmd: 'steady', ms: STEADY_MS })))
-    const wallS = (Date.now() - t0) / 1000
     const after = await allStats()
     const cpu1 = cpu()
+    // Up to here: busy trackers answer /stats late, and what they do until
+    // then is counted on both sides of the ratios.
+    const wallS = (Date.now() - t0) / 1000
     const announces = sum(after.map((s) => s.announces)) - sum(before.map((s) => s.announces))
     return {
       processes,
