@@ -3,6 +3,7 @@
 // releases; a new release reaches the next navigation.
 import { get, set } from 'idb-keyval'
 import { parseManifest, type Manifest } from '../src/shared/manifest.js'
+import type { SwToPage } from '../src/shared/protocol.js'
 import { ASSET_CACHE, MANIFEST_URL, META_CACHE, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
 import { remove } from './store.js'
@@ -83,6 +84,7 @@ export function refresh (): Promise<Manifest | null> {
         if (onKill) await onKill()
         return null
       }
+      const changed = current !== null && current.infoHash !== m.infoHash
       if (current?.infoHash !== m.infoHash) {
         debug('release', m.infoHash)
         byHash.set(m.infoHash, m)
@@ -93,6 +95,7 @@ export function refresh (): Promise<Manifest | null> {
         } catch { /* quota: the release still works from memory */ }
       }
       current = m
+      if (changed) announceRelease(m.infoHash)
       return m
     } catch (err) {
       manifestError = err instanceof Error ? err.message : String(err)
@@ -103,6 +106,12 @@ export function refresh (): Promise<Manifest | null> {
     }
   })().finally(() => { refreshing = null })
   return refreshing
+}
+
+/** Open pages hear of a new release: the leader's engine follows it (pages move at their next navigation). */
+function announceRelease (infoHash: string): void {
+  const msg: SwToPage = { type: 'swarmcdn:release', infoHash }
+  void self.clients.matchAll({ type: 'window' }).then((clients) => { for (const c of clients) c.postMessage(msg) }).catch(() => {})
 }
 
 function saveBindings (): void {

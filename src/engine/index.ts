@@ -3,7 +3,7 @@
 // SW's byte requests from connected peers, and seeds what the store holds.
 // start() only composes the modules; each one is unit-tested on its own.
 import { parseManifest, pieceSpan, type Manifest } from '../shared/manifest.js'
-import type { EngineStatus } from '../shared/protocol.js'
+import type { EngineStatus, SwToPage } from '../shared/protocol.js'
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { Bans } from './bans.js'
 import { CacheChunkStore } from './cache-store.js'
@@ -49,6 +49,9 @@ export interface EngineHandle {
   stop: () => Promise<void>
 }
 
+/** One release's swarm (the engine follows the SW's current release from one to the next). */
+interface Running extends EngineHandle { infoHash: string }
+
 /** Waits until this page is controlled by the SW (first visits: after claim()). */
 function controlled (timeoutMs: number): Promise<boolean> {
   if (navigator.serviceWorker?.controller) return Promise.resolve(true)
@@ -75,13 +78,65 @@ async function fetchTorrent (manifest: Manifest, manifestUrl: string): Promise<U
   return new Uint8Array(await res.arrayBuffer())
 }
 
+async function currentRelease (): Promise<Manifest> {
+  const raw = await askSw<unknown>('swarmcdn:manifest')
+  if (!raw) throw new Error('service worker has no release (P2P off)')
+  return parseManifest(raw)
+}
+
+/**
+ * Runs the swarm of the SW's current release and follows it: when the SW
+ * finds a new release (`swarmcdn:release`), this leader leaves the old swarm
+ * and joins the new one, so pages of the new release get P2P. Unchanged
+ * assets keep their store entries (keyed by integrity), so the new swarm
+ * seeds them at once from the store's index.
+ */
 export async function start (opts: EngineOptions): Promise<EngineHandle> {
   setDebug(opts.debug)
   const startedAt = Date.now()
   if (!(await controlled(CONTROL_TIMEOUT_MS))) throw new Error('page not controlled by the swarmcdn service worker')
-  const raw = await askSw<unknown>('swarmcdn:manifest')
-  if (!raw) throw new Error('service worker has no release (P2P off)')
-  const manifest = parseManifest(raw)
+  let inner: Running | null = null
+  let shown: Running
+  let stopped = false
+  let chain: Promise<void> = Promise.resolve()
+  const follow = async (): Promise<void> => {
+    if (stopped || !inner) return
+    const m = await currentRelease()
+    if (stopped || m.infoHash === inner.infoHash) return
+    debug('following release', m.infoHash)
+    const old = inner
+    inner = null
+    await old.stop()
+    // Until the new swarm is ready, status() reports the old one (stopped).
+    inner = shown = await startRelease(opts, m, startedAt)
+    if (stopped) await inner.stop()
+  }
+  const onSwMessage = (e: MessageEvent<SwToPage | null>): void => {
+    if (e.data?.type !== 'swarmcdn:release') return
+    chain = chain.then(follow).catch((err: unknown) => debug('release switch failed', err))
+  }
+  // Listening before asking: a release found while this engine starts is not missed.
+  navigator.serviceWorker.addEventListener('message', onSwMessage)
+  try {
+    inner = shown = await startRelease(opts, await currentRelease(), startedAt)
+  } catch (err) {
+    navigator.serviceWorker.removeEventListener('message', onSwMessage)
+    throw err
+  }
+  // A release that arrived while the first one started.
+  chain = chain.then(follow).catch((err: unknown) => debug('release switch failed', err))
+  return {
+    status: () => shown.status(),
+    stop: async () => {
+      stopped = true
+      navigator.serviceWorker.removeEventListener('message', onSwMessage)
+      await chain
+      await inner?.stop()
+    }
+  }
+}
+
+async function startRelease (opts: EngineOptions, manifest: Manifest, startedAt: number): Promise<Running> {
   adoptLoaded(manifest)
 
   const torrentFile = await fetchTorrent(manifest, opts.manifestUrl)
@@ -156,6 +211,7 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
   pushStatus()
 
   return {
+    infoHash: torrent.infoHash,
     status,
     stop: async () => {
       if (stopped) return

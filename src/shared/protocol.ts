@@ -106,6 +106,8 @@ export type PageToSw =
 export type SwToPage =
   /** The SW restarted and forgot the leader's port: the leader attaches again. */
   | { type: 'swarmcdn:need-leader' }
+  /** The SW found a new release: the leader's engine joins its swarm. */
+  | { type: 'swarmcdn:release', infoHash: string }
   | { type: 'swarmcdn:delivery', path: string, delivery: AssetDelivery }
   /** The kill switch fired: stop P2P now. */
   | { type: 'swarmcdn:killed' }
