@@ -14,6 +14,7 @@ import { multipage } from './multipage.js'
 import { offload } from './offload.js'
 import { farOrigin, noPeerOverhead, noPeerOverheadFar } from './pageload.js'
 import { publishSpeed } from './publish.js'
+import { redeploy } from './redeploy.js'
 import { sizes } from './sizes.js'
 import { throughput } from './throughput.js'
 import { trackerCapacity } from './tracker.js'
@@ -26,6 +27,7 @@ const OFFLOAD_NS = [2, 4, 8]
 const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 240_000 }
 /** 200 MiB fetched and held, a reload, twice the figure with a base tree (SWARMCDN_BENCH_BASE). */
 LIMIT_MS.memory = 900_000
+LIMIT_MS.redeploy = 120_000
 
 function environment () {
   const pkg = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
@@ -69,6 +71,7 @@ if (!reprint) {
   await figure('sizes', sizes)
   await figure('offload', () => offload(OFFLOAD_NS))
   await figure('multipage', multipage)
+  await figure('redeploy', redeploy)
   await figure('overhead', () => noPeerOverhead(7))
   await figure('overheadFar', () => noPeerOverheadFar(5))
   await figure('farOrigin', () => farOrigin(5))
@@ -108,6 +111,12 @@ if (f.multipage) {
   row('multi-page: page-1 prefetch finished', ms(e.prefetchFinishedMsMedian), `first peer ${ms(e.firstPeerMsMedian)}`, `${e.prefetchFinished} of ${e.of}`, 'report', undefined)
 }
 failed('multipage', 'multi-page browse')
+if (f.redeploy) {
+  const r = f.redeploy
+  row('redeploy v1 → v2 (1 of 10 assets changed): new v2 visitor, unchanged bytes from peers', `${fmt(r.share, 3)}`, `${r.returning} returning v1 visitors reloaded`, fmt(r.share, 3), '≥ 0.9', r.share >= 0.9)
+  row('redeploy: returning leader seeds v2 after its reload', ms(r.followMsMedian), `origin asset bytes ${r.reloadAssetBytes}`, '', 'report', undefined)
+}
+failed('redeploy', 'redeploy')
 /** The four no-peer rows: load ratio and added per-asset p95, other tab and same-tab navigation. */
 function overheadRows (o, label) {
   const v = o.variants
