@@ -12,7 +12,7 @@ import { ENGINE_ASSETS, expectAll, fetchAll, stats, waitControlled, waitForPeers
 function refuseStreamTransfer (): void {
   const w = window as unknown as { __streamTransfersRefused: number }
   w.__streamTransfersRefused = 0
-  const original = MessagePort.prototype.postMessage
+  const original = MessagePort.prototype.postMessage as (this: MessagePort, message: unknown, transfer?: unknown) => void
   MessagePort.prototype.postMessage = function (this: MessagePort, message: unknown, transfer?: Transferable[] | StructuredSerializeOptions) {
     const list = Array.isArray(transfer) ? transfer : (transfer?.transfer ?? [])
     if (message instanceof ReadableStream || list.some((t) => t instanceof ReadableStream) ||
@@ -20,7 +20,7 @@ function refuseStreamTransfer (): void {
       w.__streamTransfersRefused++
       throw new DOMException('The object can not be cloned.', 'DataCloneError')
     }
-    return original.call(this, message, transfer as Transferable[])
+    original.call(this, message, transfer)
   } as typeof MessagePort.prototype.postMessage
 }
 
