@@ -6,6 +6,7 @@ import { debug } from './debug.js'
 import { adoptAll, keepPrefetched } from './adopt.js'
 import { setConfiguredBudget } from './budget.js'
 import { asset } from './handlers/asset.js'
+import { embedded } from './handlers/embedded.js'
 import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
 import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'
@@ -28,23 +29,30 @@ async function kill (): Promise<void> {
   // Open pages stop their engines now; their next navigation is uncontrolled.
   for (const c of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) c.postMessage({ type: 'swarmcdn:killed' })
   try { await dropAll() } catch { /* ignore */ }
-  await self.registration.unregister()
+  // Inside a site's own worker: the site's worker stays, swarmcdn only stops.
+  if (!embedded) await self.registration.unregister()
 }
 setKillHandler(kill)
-watchScript(kill)
+// Inside a site's worker, self.location is the site's script, not ours.
+if (!embedded) watchScript(kill)
 
 // Start loading state now so the first fetch after an SW restart finds it.
 void init()
 void loadStats()
 
-self.addEventListener('install', (event) => {
-  event.waitUntil(self.skipWaiting())
-})
+// A site's own worker decides when a new version of it takes over (skipWaiting).
+if (!embedded) {
+  self.addEventListener('install', (event) => {
+    event.waitUntil(self.skipWaiting())
+  })
+}
 
 self.addEventListener('activate', (event) => {
   // claim() so the first page of a first visit is controlled from now on: its
   // later requests and its engine can use the swarm.
   // A site that flipped the kill switch is never claimed.
+  // Inside a site's worker too: claim() only takes pages no worker controls
+  // yet, which is also what lets a first visit use the swarm.
   event.waitUntil(init().then(async () => { if (!isKilled()) { await self.clients.claim(); schedulePrune() } }))
 })
 

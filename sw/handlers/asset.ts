@@ -26,19 +26,36 @@ function lookup (event: FetchEvent): { manifest: Manifest, path: string, entry: 
   return manifest && entry ? { manifest, path, entry } : null
 }
 
+/** A manifest asset of the requesting page's release (what swarmcdn answers). */
+export function isAsset (event: FetchEvent): boolean { return lookup(event) !== null }
+
+/** The response for an asset request (`isAsset` true): peers, verified cache or origin, never an error page. */
+export async function respond (event: FetchEvent, request: Request = event.request): Promise<Response> {
+  const found = lookup(event)
+  if (!found) return await fetch(request)
+  const { manifest, path, entry } = found
+  try {
+    return await deliver({ event, request, manifest, path, asset: entry })
+  } catch (err) {
+    // Never an error page for what the origin can serve.
+    debug('delivery failed, origin', path, err)
+    return withSource(await fetch(request), 'origin')
+  }
+}
+
+/** Off when the site routes assets itself (Workbox: `self.swarmcdn.workbox()`). */
+let ownListener = true
+export function routeAssetsElsewhere (): void { ownListener = false }
+
 export const asset: Handler = {
   name: 'asset',
-  canHandle: (event) => lookup(event) !== null,
+  canHandle: (event) => ownListener && lookup(event) !== null,
   handle: (event) => {
-    const { manifest, path, entry } = lookup(event)!
-    event.respondWith((async () => {
-      try {
-        return await deliver({ event, request: event.request, manifest, path, asset: entry })
-      } catch (err) {
-        // Never an error page for what the origin can serve.
-        debug('delivery failed, origin', path, err)
-        return withSource(await fetch(event.request), 'origin')
-      }
-    })())
+    try {
+      event.respondWith(respond(event))
+    } catch (err) {
+      // A site listener that ran first answered already: its answer stands.
+      debug('request already answered by the site worker', err)
+    }
   }
 }
