@@ -25,6 +25,29 @@ function seconds (ms: number): number {
   return Math.floor(ms / 1000)
 }
 
+/** If-Match uses strong comparison: a weak tag on either side never matches. */
+function matchHits (header: string, etag: string): boolean {
+  if (header.trim() === '*') return true
+  if (etag.startsWith('W/')) return false
+  return header.split(',').some((t) => t.trim() === etag)
+}
+
+/**
+ * True when the request's preconditions fail (412, RFC 9110 13.2.2 steps 1-2):
+ * If-Match with no strongly matching tag, or, without If-Match, an
+ * If-Unmodified-Since older than the file. An unparseable date is ignored.
+ */
+export function preconditionFails (headers: IncomingHttpHeaders, v: Validators): boolean {
+  const im = headers['if-match']
+  if (im !== undefined) return !matchHits(im, v.etag)
+  const ius = headers['if-unmodified-since']
+  if (ius !== undefined) {
+    const t = Date.parse(ius)
+    if (!Number.isNaN(t)) return seconds(v.mtimeMs) > seconds(t)
+  }
+  return false
+}
+
 /**
  * True when a GET/HEAD should be answered 304. If-None-Match wins over
  * If-Modified-Since when both are present (RFC 9110 13.2.2).

@@ -1,5 +1,5 @@
 // The static origin: files under the site root with MIME types, strong ETags,
-// conditional GET, single Range requests, CORS for web seeds, and byte-exact
+// conditional requests (304 and 412), single Range requests, CORS for web seeds, and byte-exact
 // counting of what was sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { open, realpath, type FileHandle } from 'node:fs/promises'
@@ -9,7 +9,7 @@ import etag from 'etag'
 import { interpretRange, contentRange, type RangeResult } from '../shared/range.js'
 import { resolveSafePath, isInside } from './safe-path.js'
 import { contentTypeFor, cacheControlFor } from './content-headers.js'
-import { isNotModified, ifRangeHolds } from './conditional.js'
+import { isNotModified, ifRangeHolds, preconditionFails } from './conditional.js'
 import { pumpBody, abortOnClientClose } from './body.js'
 import { sendText, sendMethodNotAllowed, sendPreflight, setCors } from './http-util.js'
 
@@ -106,6 +106,12 @@ export function createStaticHandler (o: StaticOptions): StaticHandler {
       res.setHeader('Last-Modified', st.mtime.toUTCString())
       res.setHeader('Cache-Control', cacheControlFor(resolved.file))
       res.setHeader('Accept-Ranges', 'bytes')
+      // RFC 9110 13.2.2: If-Match / If-Unmodified-Since are evaluated before If-None-Match.
+      if (preconditionFails(req.headers, validators)) {
+        res.writeHead(412, { 'Content-Length': '0' })
+        res.end()
+        return
+      }
       if (isNotModified(req.headers, validators)) {
         res.writeHead(304)
         res.end()

@@ -123,6 +123,34 @@ describe('conditional requests', () => {
     const old = await request(srv.port, '/data.bin', { headers: { 'If-Modified-Since': new Date(0).toUTCString() } })
     expect(old.status).toBe(200)
   })
+
+  it('412 when If-Match has no strong match, and no body bytes are counted', async () => {
+    const { headers } = await request(srv.port, '/data.bin')
+    const tag = headers.etag!
+    for (const im of [tag, `"zzz", ${tag}`, '*']) {
+      const r = await request(srv.port, '/data.bin', { headers: { 'If-Match': im, Range: 'bytes=0-9' } })
+      expect(r.status, im).toBe(206)
+      expect(r.body.equals(data.subarray(0, 10))).toBe(true)
+    }
+    const before = srv.stats().origin.byPath['/data.bin']!.bytes
+    for (const im of ['"stale"', `W/${tag}`]) {
+      const r = await request(srv.port, '/data.bin', { headers: { 'If-Match': im } })
+      expect(r.status, im).toBe(412)
+      expect(r.body.length).toBe(0)
+    }
+    expect(srv.stats().origin.byPath['/data.bin']!.bytes).toBe(before)
+  })
+
+  it('412 on an If-Unmodified-Since older than the file; If-Match wins over it', async () => {
+    const { headers } = await request(srv.port, '/data.bin')
+    const old = new Date(0).toUTCString()
+    expect((await request(srv.port, '/data.bin', { headers: { 'If-Unmodified-Since': old } })).status).toBe(412)
+    expect((await request(srv.port, '/data.bin', { headers: { 'If-Unmodified-Since': headers['last-modified']! } })).status).toBe(200)
+    expect((await request(srv.port, '/data.bin', { headers: { 'If-Unmodified-Since': 'not a date' } })).status).toBe(200)
+    expect((await request(srv.port, '/data.bin', { headers: { 'If-Unmodified-Since': old, 'If-Match': headers.etag! } })).status).toBe(200)
+    // Preconditions come before If-None-Match (RFC 9110 13.2.2).
+    expect((await request(srv.port, '/data.bin', { headers: { 'If-Match': '"stale"', 'If-None-Match': headers.etag! } })).status).toBe(412)
+  })
 })
 
 describe('Range', () => {
