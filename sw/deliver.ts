@@ -4,7 +4,7 @@
 // is the one place that verifies, stores, announces and counts.
 import { fromCache } from './sources/cache.js'
 import type { DeliveryContext } from './sources/context.js'
-import { answersPlayer, isMediaRequest } from './sources/media.js'
+import { answersPlayer, isMediaRequest, spendSwarmWait, swarmWaitLeft } from './sources/media.js'
 import { fromOrigin } from './sources/origin.js'
 import { fromOriginUnits, fromPeers } from './sources/peers.js'
 import { plan, windowed } from './plan.js'
@@ -13,6 +13,12 @@ import { CONSOLIDATE_MAX_BYTES, FIRST_BYTE_MS } from './config.js'
 import { countRequest } from './stats.js'
 
 export type { DeliveryContext } from './sources/context.js'
+
+/** Longest a player waits in all for the engine or its first peer (it holds a window of film meanwhile). */
+const SWARM_WAIT_MS = 5000
+const SWARM_POLL_MS = 250
+/** Answers that mean the swarm is not there yet, as opposed to a peer failing. */
+const SWARM_PENDING = new Set<string>(['no-leader', 'engine-not-ready', 'no-peer-has-it', 'leader-timeout'])
 
 export async function deliver (ctx: DeliveryContext): Promise<Response> {
   const range = ctx.request.headers.get('range')
@@ -34,8 +40,22 @@ export async function deliver (ctx: DeliveryContext): Promise<Response> {
     const merged = await fromCache(ctx, p)
     if (merged) return merged
   }
-  const peer = await fromPeers(ctx, p)
+  let peer = await fromPeers(ctx, p)
   if (peer instanceof Response) return peer
+  // A player past its first window, while the engine starts or has no peer
+  // yet: it waits for the swarm (SWARM_WAIT_MS per player in all) rather
+  // than read the film ahead from the origin meanwhile.
+  const { clientId } = ctx.event
+  if (media && p.u0 > 0 && SWARM_PENDING.has(peer) && swarmWaitLeft(clientId, ctx.path, SWARM_WAIT_MS) > 0) {
+    const started = Date.now()
+    const until = started + swarmWaitLeft(clientId, ctx.path, SWARM_WAIT_MS)
+    while (typeof peer === 'string' && SWARM_PENDING.has(peer) && Date.now() < until && !ctx.request.signal?.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, SWARM_POLL_MS))
+      peer = await fromPeers(ctx, p)
+    }
+    spendSwarmWait(clientId, ctx.path, SWARM_WAIT_MS, Date.now() - started)
+    if (peer instanceof Response) return peer
+  }
   // A Range or a large asset comes from the origin by bounded, block-aligned
   // Ranges, each asked for as the page reads and aborted when it stops. A
   // whole asset the Blob path holds comes in one request (origin.ts).

@@ -42,3 +42,23 @@ export async function answersPlayer (clientId: string, path: string, rangeHeader
   remember(key, fromStart)
   return fromStart
 }
+
+/** What each player has left of its wait for the swarm (ms). */
+const waitLeft = new Map<string, number>()
+
+/**
+ * How long this player may still wait for the swarm: SWARM_WAIT_MS in all,
+ * spent by its windows past the first. The first window (metadata) is
+ * answered at once from any source; the player then holds seconds of film,
+ * while the engine that starts with the page, or its first peer, is usually
+ * a moment away. A lone visitor pays the wait once per player.
+ */
+export function swarmWaitLeft (clientId: string, path: string, total: number): number {
+  return waitLeft.get(`${clientId} ${path}`) ?? total
+}
+
+export function spendSwarmWait (clientId: string, path: string, total: number, spent: number): void {
+  const key = `${clientId} ${path}`
+  if (!waitLeft.has(key) && waitLeft.size >= MAX_PLAYERS) waitLeft.delete(waitLeft.keys().next().value!)
+  waitLeft.set(key, Math.max(0, (waitLeft.get(key) ?? total) - spent))
+}
