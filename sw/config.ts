@@ -2,12 +2,15 @@
 
 declare const self: ServiceWorkerGlobalScope
 
+import { useScope } from '../src/shared/cache-keys.js'
+
 const params = new URL(self.location.href).searchParams
 
 /** Manifest URL, from the loader's `data-manifest` (passed as ?manifest=). */
 export const MANIFEST_URL = new URL(params.get('manifest') ?? 'swarmcdn.json', self.registration.scope).href
 
 export { ASSET_CACHE, META_CACHE } from '../src/shared/cache-keys.js'
+useScope(self.registration.scope)
 
 /**
  * The engine answers `get` from memory (yes with a stream, or no), waiting at

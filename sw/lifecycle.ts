@@ -2,6 +2,7 @@
 // the manifest fetch has a deadline and a 5xx is retried with backoff instead
 // of switching P2P off, and a worker whose script was deleted from the site
 // removes itself.
+import { ASSET_CACHE, META_CACHE } from './config.js'
 import { debug } from './debug.js'
 import { whenQuiet } from './quiet.js'
 
@@ -84,6 +85,7 @@ export function watchScript (remove: () => Promise<void>): void {
   })
 }
 
+/** This scope's caches only: another swarmcdn site on the origin (another path) keeps its own. */
 async function dropOwnCaches (): Promise<void> {
-  for (const name of await caches.keys()) if (name.startsWith('swarmcdn-')) await caches.delete(name)
+  for (const name of [ASSET_CACHE, META_CACHE]) await caches.delete(name)
 }

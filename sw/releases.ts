@@ -13,8 +13,10 @@ import { fetchManifest } from './lifecycle.js'
 
 declare const self: ServiceWorkerGlobalScope
 
-const BINDINGS_KEY = 'swarmcdn:bindings'
-const CURRENT_KEY = 'swarmcdn:current'
+// Per scope: two swarmcdn sites on one origin share its IndexedDB.
+const SCOPE_PATH = new URL(self.registration.scope).pathname
+const BINDINGS_KEY = SCOPE_PATH === '/' ? 'swarmcdn:bindings' : `swarmcdn:bindings:${SCOPE_PATH}`
+const CURRENT_KEY = SCOPE_PATH === '/' ? 'swarmcdn:current' : `swarmcdn:current:${SCOPE_PATH}`
 
 let current: Manifest | null = null
 let manifestError: string | null = null

@@ -12,6 +12,7 @@ export type CliErrorReason =
   | 'changed-during-publish'
   | 'bad-piece-length'
   | 'bad-tracker'
+  | 'bad-base'
   | 'runtime-missing'
   | 'manifest-missing'
   | 'manifest-invalid'

@@ -55,3 +55,18 @@ function isValidTracker (t: string): boolean {
     return false
   }
 }
+
+/**
+ * The URL path the site is deployed under (`--base /docs/`), with a trailing
+ * slash; default `/`. Manifest keys are absolute URL paths under it, so the
+ * service worker matches `request.url`'s pathname as it is.
+ */
+export function parseBase (input: string | undefined): string {
+  if (input === undefined || input === '' || input === '/') return '/'
+  const base = input.endsWith('/') ? input : `${input}/`
+  const segments = base.slice(1, -1).split('/')
+  if (!base.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..' || /[?#\\\u0000-\u001f\u007f]/.test(s))) {
+    throw new CliError('bad-base', `invalid base ${JSON.stringify(input)}: must be a URL path such as /docs/`)
+  }
+  return new URL(base, 'http://x').pathname
+}

@@ -10,7 +10,7 @@ import { commitOutputs, type Output } from './commit.js'
 import { contentTypeOf } from './content-type.js'
 import { hashRelease } from './hash.js'
 import { serializeManifest } from './manifest-json.js'
-import { parsePieceLength, parseTrackers } from './options.js'
+import { parseBase, parsePieceLength, parseTrackers } from './options.js'
 import { packageInfo, runtimeSources } from './package-root.js'
 import { buildPageGraph } from './pages.js'
 import { createProgress } from './progress.js'
@@ -36,6 +36,8 @@ export interface PublishOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void
   /** Non-fatal problems (e.g. a page that is not UTF-8). Default: printed on stderr. */
   onWarning?: (message: string) => void
+  /** URL path the site is served under (`/docs/`); default `/`. */
+  base?: string
 }
 
 export interface PublishResult {
@@ -70,6 +72,7 @@ export async function publish (options: PublishOptions): Promise<PublishResult> 
 
   // Everything that can be refused is refused before a byte is written.
   const pieceLength = parsePieceLength(options.pieceLength)
+  const prefix = parseBase(options.base).slice(0, -1)
   const trackers = parseTrackers(options.trackers)
   const tree = walkTree(dir, { include: options.include, exclude: options.exclude })
   const runtime = options.copyRuntime === false ? [] : runtimeSources(options.runtimeDir)
@@ -86,10 +89,12 @@ export async function publish (options: PublishOptions): Promise<PublishResult> 
       asset.blockSize = DEFAULT_BLOCK_SIZE
       asset.blocks = d.blocks
     }
-    assets[file.urlPath] = asset
+    assets[prefix + file.urlPath] = asset
     offset += file.size + padAfter(file.size, pieceLength)
   })
-  const pages = buildPageGraph({ pages: tree.pages, assets: new Map(tree.assets.map((f) => [f.urlPath, f])), warn })
+  const graph = buildPageGraph({ pages: tree.pages, assets: new Map(tree.assets.map((f) => [f.urlPath, f])), warn })
+  // Under a base, every path of the graph is the URL path under it.
+  const pages = prefix === '' ? graph : Object.fromEntries(Object.entries(graph).map(([p, e]) => [prefix + p, { assets: e.assets.map((a) => prefix + a), links: e.links.map((l) => prefix + l) }]))
 
   const torrentRel = `${TORRENT_DIR}/${infoHash}.torrent`
   const manifest: Manifest = {
@@ -161,6 +166,7 @@ interface PublishFlags {
   include: string[]
   exclude: string[]
   pieceLength?: string
+  base?: string
   runtime: boolean
   json?: boolean
 }
@@ -174,6 +180,7 @@ export function registerPublish (program: Command): void {
     .option('--include <glob>', 'only publish matching files (relative POSIX paths); repeatable', collect, [])
     .option('--exclude <glob>', 'leave out matching files or folders; repeatable', collect, [])
     .option('--piece-length <n>', 'torrent piece length: power of two, 16384..16777216 (also 64k, 1m)')
+    .option('--base <path>', 'URL path the site is served under, e.g. /docs/ (default /): manifest paths and the service worker scope')
     .option('--no-runtime', 'do not copy swarmcdn.js, swarmcdn-sw.js, swarmcdn-engine.js')
     .option('--json', 'print one JSON object instead of the summary')
     .action(async (dir: string, flags: PublishFlags) => {
@@ -187,6 +194,7 @@ export function registerPublish (program: Command): void {
           include: flags.include,
           exclude: flags.exclude,
           pieceLength: flags.pieceLength,
+          base: flags.base,
           copyRuntime: flags.runtime,
           onProgress: progress?.update
         })

@@ -7,6 +7,7 @@ import type { EngineStatus, SwToPage } from '../shared/protocol.js'
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { Bans } from './bans.js'
 import { CacheChunkStore } from './cache-store.js'
+import { useScope } from '../shared/cache-keys.js'
 import { Holders } from './holders.js'
 import { PieceMap } from './layout.js'
 import { markUnverified, markVerified, report as patches } from './patches.js'
@@ -93,6 +94,7 @@ async function currentRelease (): Promise<Manifest> {
  */
 export async function start (opts: EngineOptions): Promise<EngineHandle> {
   setDebug(opts.debug)
+  useScope(opts.scope)
   const startedAt = Date.now()
   if (!(await controlled(CONTROL_TIMEOUT_MS))) throw new Error('page not controlled by the swarmcdn service worker')
   let inner: Running | null = null

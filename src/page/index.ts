@@ -30,7 +30,7 @@ class Swarmcdn extends EventTarget {
   readonly ready: Promise<boolean>
   private engineStatus: EngineStatus | null = null
   private engine: EngineHandle | null = null
-  private readonly lock = new LeaderLock()
+  private readonly lock: LeaderLock
   private readonly iceServers: () => Promise<RTCIceServer[]>
   private isLeader = false
   /** The page sits in the back/forward cache (between pagehide and pageshow). */
@@ -42,6 +42,7 @@ class Swarmcdn extends EventTarget {
   constructor (opts: LoaderOptions, problems: string[]) {
     super()
     this.options = opts
+    this.lock = new LeaderLock(new URL(opts.scope).pathname)
     setDebug(opts.debug)
     this.iceServers = iceSource(opts.iceUrl, opts.iceServers)
     for (const p of problems) console.error(`swarmcdn: ${p}`)
@@ -64,7 +65,7 @@ class Swarmcdn extends EventTarget {
 
   private openChannel (): void {
     try {
-      this.channel = new BroadcastChannel('swarmcdn-status')
+      this.channel = new BroadcastChannel(`swarmcdn-status ${this.options.scope}`)
       this.channel.onmessage = (e: MessageEvent<EngineStatus>) => { if (!this.isLeader) this.onStatus(e.data) }
     } catch { /* no BroadcastChannel: stats only from this tab */ }
   }

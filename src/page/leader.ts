@@ -10,6 +10,8 @@ const debug = makeDebug('leader')
 const LEADER_LOCK = 'swarmcdn-leader'
 
 export class LeaderLock {
+  /** One leader per scope: two swarmcdn sites on one origin (`/docs/`, `/blog/`) each have their own. */
+  constructor (private readonly scope = '/') {}
   private abort: AbortController | null = null
   private release: (() => void) | null = null
 
@@ -33,7 +35,8 @@ export class LeaderLock {
       await held
     }
     if (!navigator.locks) { void task(); return }
-    navigator.locks.request(LEADER_LOCK, { signal: abort.signal }, task)
+    const name = this.scope === '/' ? LEADER_LOCK : `${LEADER_LOCK} ${this.scope}`
+    navigator.locks.request(name, { signal: abort.signal }, task)
       .catch((err: unknown) => { if ((err as Error)?.name !== 'AbortError') debug('leader lock failed', err) })
   }
 

@@ -2,13 +2,13 @@
 import { iceServersProblem } from './ice.js'
 
 export interface LoaderOptions {
-  /** data-manifest: manifest URL (default /swarmcdn.json). */
+  /** data-manifest: manifest URL (default swarmcdn.json beside the loader). */
   manifest: string
   /** data-sw: service worker script (default swarmcdn-sw.js beside the loader). */
   sw: string
   /** data-engine: engine module (default swarmcdn-engine.js beside the loader). */
   engine: string
-  /** data-scope: SW scope (default the site root). */
+  /** data-scope: SW scope (default the loader's folder, the site's base). */
   scope: string
   /** data-opt-in: P2P only after window.swarmcdn.optIn(). */
   optIn: boolean
@@ -55,6 +55,8 @@ function parseIce (v: string): unknown {
 export function readOptions (script: HTMLScriptElement | null, problem: (message: string) => void): LoaderOptions {
   const d = script?.dataset ?? {}
   const base = script?.src || location.href
+  // A loader served from another origin says nothing about the site's base: the root then.
+  const site = script?.src && new URL(script.src).origin === location.origin ? script.src : new URL('/', location.href).href
   let ice = DEFAULT_ICE
   if (d.iceServers !== undefined) {
     const parsed = parseIce(d.iceServers)
@@ -65,10 +67,12 @@ export function readOptions (script: HTMLScriptElement | null, problem: (message
   const policy = d.iceTransportPolicy ?? 'all'
   if (policy !== 'all' && policy !== 'relay') problem(`data-ice-transport-policy must be "all" or "relay", not ${JSON.stringify(policy)}`)
   return {
-    manifest: new URL(d.manifest ?? '/swarmcdn.json', location.href).href,
+    // publish copies the loader into the site's base (`--base /docs/`): by
+    // default the manifest and the scope are that folder.
+    manifest: new URL(d.manifest ?? 'swarmcdn.json', site).href,
     sw: new URL(d.sw ?? 'swarmcdn-sw.js', base).href,
     engine: new URL(d.engine ?? 'swarmcdn-engine.js', base).href,
-    scope: new URL(d.scope ?? '/', location.href).href,
+    scope: new URL(d.scope ?? './', site).href,
     optIn: d.optIn !== undefined && d.optIn !== 'false',
     iceServers: ice,
     iceTransportPolicy: policy === 'relay' ? 'relay' : 'all',

@@ -1,9 +1,23 @@
 // Cache Storage layout shared by the SW (writes) and the engine (reads to seed).
 
 /** Verified assets, content-addressed by integrity, so releases share unchanged bytes. */
-export const ASSET_CACHE = 'swarmcdn-assets-v1'
+export let ASSET_CACHE = 'swarmcdn-assets-v1'
 /** Manifests by infohash, so a page keeps its release across SW restarts. */
-export const META_CACHE = 'swarmcdn-meta-v1'
+export let META_CACHE = 'swarmcdn-meta-v1'
+
+/**
+ * Two swarmcdn sites on one origin under different paths (`/docs/`, `/blog/`)
+ * each prune their caches to their own releases: their caches must be their
+ * own. The root scope keeps the names it always had. Called once, before any
+ * cache is opened, by the SW (its registration's scope) and by the engine.
+ * (Exported as live bindings, so every importer sees the scoped names.)
+ */
+export function useScope (scope: string): void {
+  const path = new URL(scope).pathname
+  if (path === '/') return
+  ASSET_CACHE = `swarmcdn-assets-v1${path}`
+  META_CACHE = `swarmcdn-meta-v1${path}`
+}
 
 export function assetCacheKey (scope: string, integrity: string): string {
   return new URL(`__swarmcdn/blob/${encodeURIComponent(integrity)}`, scope).href
