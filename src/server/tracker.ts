@@ -11,6 +11,7 @@ import { debug } from './debug.js'
 import { rawPathname } from './http-util.js'
 import type { TrackerStatsJson } from './stats.js'
 import type { ClusterRelay } from './cluster/relay.js'
+import { assertServerInternals } from './tracker-internals.js'
 
 const log = debug('tracker')
 
@@ -162,6 +163,7 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
   // A client's bad data is a warning, never a crash.
   server.on('warning', (err: unknown) => { log('warning', err instanceof Error ? err.message : err) })
   server.on('error', (err: unknown) => { log('error', err instanceof Error ? err.message : err) })
+  assertServerInternals(server)
   const wss = server.ws!
   opts.cluster?.attach(server)
 
@@ -197,7 +199,13 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
     wss.emit('connection', ws, req)
     // ...which we put behind our checks.
     const inner = ws.onMessageBound
-    if (typeof inner !== 'function') return
+    if (typeof inner !== 'function') {
+      // The guard below cannot be put in place (tracker-internals.ts): never
+      // serve an unguarded socket.
+      log('error', 'bittorrent-tracker socket has no onMessageBound: refusing the connection')
+      ws.terminate()
+      return
+    }
     ws.off('message', inner)
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!takeToken(conn)) {
