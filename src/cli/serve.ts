@@ -49,13 +49,18 @@ export function registerServe (program: Command): void {
         ...(flags.latencyMs !== undefined ? { latencyMs: flags.latencyMs } : {}),
         ...(flags.bandwidth !== undefined ? { bandwidthBytesPerSec: flags.bandwidth } : {})
       })
-      // First line is a contract: tests and benches parse it for the port.
-      console.log(`swarmcdn: serving ${dir} at ${running.url}`)
-      console.log(`swarmcdn: tracker ${running.trackerUrl}`)
-      console.log(`swarmcdn: stats   ${running.statsUrl}`)
-      console.log(`swarmcdn: metrics ${running.metricsUrl}`)
-      if (running.iceUrl !== null) console.log(`swarmcdn: ice     ${running.iceUrl}`)
-      if (flags.allowStatsReset === true) console.log(`swarmcdn: stats reset POST ${running.statsUrl}/reset`)
+      // First line is a contract: tests and benches parse it for the port. The
+      // banner goes out in one write, so a reader that saw its first line has
+      // seen every URL (separate writes reach a pipe as separate chunks).
+      const lines = [
+        `swarmcdn: serving ${dir} at ${running.url}`,
+        `swarmcdn: tracker ${running.trackerUrl}`,
+        `swarmcdn: stats   ${running.statsUrl}`,
+        `swarmcdn: metrics ${running.metricsUrl}`
+      ]
+      if (running.iceUrl !== null) lines.push(`swarmcdn: ice     ${running.iceUrl}`)
+      if (flags.allowStatsReset === true) lines.push(`swarmcdn: stats reset POST ${running.statsUrl}/reset`)
+      console.log(lines.join('\n'))
       stopOnSignals(() => running.close())
     })
 }

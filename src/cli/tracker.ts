@@ -36,10 +36,10 @@ export function registerTracker (program: Command): void {
         ...turnFromFlags(flags),
         ...clusterFromFlags(flags)
       })
-      console.log(`swarmcdn: tracker at ${running.url}`)
-      console.log(`swarmcdn: stats   ${running.statsUrl}`)
-      console.log(`swarmcdn: metrics ${running.metricsUrl}`)
-      if (running.iceUrl !== null) console.log(`swarmcdn: ice     ${running.iceUrl}`)
+      // One write: a reader that saw the first line has seen every URL.
+      const lines = [`swarmcdn: tracker at ${running.url}`, `swarmcdn: stats   ${running.statsUrl}`, `swarmcdn: metrics ${running.metricsUrl}`]
+      if (running.iceUrl !== null) lines.push(`swarmcdn: ice     ${running.iceUrl}`)
+      console.log(lines.join('\n'))
       if (running.open) console.error('swarmcdn: warning: no --allow or --dir: every infohash is admitted')
       stopOnSignals(() => running.close())
     })
