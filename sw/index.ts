@@ -11,9 +11,9 @@ import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
 import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'
 import { noteActivity } from './quiet.js'
-import { watchScript } from './lifecycle.js'
+import { checkScript, watchScript } from './lifecycle.js'
 import { attachLeader, hasLeader, notifyDropped, onLeaderLink } from './leader.js'
-import { currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
+import { bindNavigation, currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
 import { loadStats, snapshot } from './stats.js'
 import { dropAll, reconcile, setDropListener } from './store.js'
 
@@ -43,8 +43,34 @@ void loadStats()
 // A site's own worker decides when a new version of it takes over (skipWaiting).
 if (!embedded) {
   self.addEventListener('install', (event) => {
+    routeNavigationsToNetwork(event)
     event.waitUntil(self.skipWaiting())
   })
+}
+
+/**
+ * Navigations are never answered here: with the Static Routing API (Chromium
+ * 123+) the browser sends them to the network without starting this worker.
+ * What a navigation told the worker (a new page: bind it, re-check the
+ * manifest and the worker's own script) then comes from the page's loader,
+ * whose first message is a stats request (pageAppeared). Not in a site's own
+ * worker: its navigations (an offline page) are the site's.
+ */
+function routeNavigationsToNetwork (event: ExtendableEvent): void {
+  const install = event as ExtendableEvent & { addRoutes?: (rules: unknown) => Promise<void> }
+  if (typeof install.addRoutes !== 'function') return
+  event.waitUntil(install.addRoutes({ condition: { requestMode: 'navigate' }, source: 'network' }).catch((err: unknown) => debug('static routes refused', err)))
+}
+
+const seenPages = new Set<string>()
+/** The first message of a page: what its navigation would have told this worker. */
+function pageAppeared (event: ExtendableMessageEvent): void {
+  const id = event.source && 'id' in event.source ? event.source.id : null
+  if (!id || seenPages.has(id)) return
+  seenPages.add(id)
+  event.waitUntil(bindNavigation(id, true).catch(() => {}))
+  const check = checkScript()
+  if (check) event.waitUntil(check)
 }
 
 self.addEventListener('activate', (event) => {
@@ -72,6 +98,7 @@ function schedulePrune (): void {
 self.addEventListener('message', (event) => {
   const msg = event.data as PageToSw | undefined
   if (!msg || typeof msg !== 'object' || !('type' in msg)) return
+  pageAppeared(event)
   switch (msg.type) {
     case 'swarmcdn:leader':
       attachLeader(msg.port, msg.infoHash, event.source && 'id' in event.source ? event.source.id : null)

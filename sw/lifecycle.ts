@@ -61,28 +61,43 @@ let lastScriptCheck = 0
  * old worker in that case. Any other failure (offline, 5xx) proves nothing.
  */
 export function watchScript (remove: () => Promise<void>): void {
+  removeSelf = remove
   self.addEventListener('fetch', (event) => {
-    if (event.request.mode !== 'navigate' || Date.now() - lastScriptCheck < SCRIPT_CHECK_INTERVAL_MS) return
-    lastScriptCheck = Date.now()
-    event.waitUntil((async () => {
-      let gone = false
-      await whenQuiet(async () => {
-        try {
-          const res = await fetch(self.location.href, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_FETCH_MS) })
-          await res.body?.cancel()
-          gone = res.status === 404 || res.status === 410
-        } catch { /* offline or stalled: try again after the next navigation past the interval */ }
-        if (gone) {
-          debug('own script is gone from the site: removing this worker')
-          await remove()
-        }
-      })
-      // Work deferred before the removal (an origin body still being hashed)
-      // may store once more after the caches were dropped: drop them again
-      // once it has run, or the visitor keeps bytes nothing will ever delete.
-      if (gone) await whenQuiet(dropOwnCaches)
-    })())
+    if (event.request.mode !== 'navigate') return
+    const check = checkScript()
+    if (check) event.waitUntil(check)
   })
+}
+
+let removeSelf: (() => Promise<void>) | null = null
+
+/**
+ * The check itself, at most every SCRIPT_CHECK_INTERVAL_MS: after a
+ * navigation, or when a new page first speaks to the worker (navigations
+ * that bypass it through static routing). Null when not due.
+ */
+export function checkScript (): Promise<void> | null {
+  const remove = removeSelf
+  if (!remove || Date.now() - lastScriptCheck < SCRIPT_CHECK_INTERVAL_MS) return null
+  lastScriptCheck = Date.now()
+  return (async () => {
+    let gone = false
+    await whenQuiet(async () => {
+      try {
+        const res = await fetch(self.location.href, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_FETCH_MS) })
+        await res.body?.cancel()
+        gone = res.status === 404 || res.status === 410
+      } catch { /* offline or stalled: try again after the next navigation past the interval */ }
+      if (gone) {
+        debug('own script is gone from the site: removing this worker')
+        await remove()
+      }
+    })
+    // Work deferred before the removal (an origin body still being hashed)
+    // may store once more after the caches were dropped: drop them again
+    // once it has run, or the visitor keeps bytes nothing will ever delete.
+    if (gone) await whenQuiet(dropOwnCaches)
+  })()
 }
 
 /** This scope's caches only: another swarmcdn site on the origin (another path) keeps its own. */

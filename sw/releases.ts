@@ -125,9 +125,11 @@ function saveBindings (): void {
  * subresource requests may arrive before any manifest check could finish),
  * then the manifest is re-checked so the next navigation sees a new release.
  */
-export async function bindNavigation (clientId: string): Promise<void> {
+export async function bindNavigation (clientId: string, keepBinding = false): Promise<void> {
   await init()
-  if (clientId) {
+  // A page seen after its load (static routing took its navigation past this
+  // worker) keeps the release its first request was bound to.
+  if (clientId && !(keepBinding && clientId in bindings)) {
     bindings[clientId] = current?.infoHash ?? ''
     saveBindings()
   }
