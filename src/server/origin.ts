@@ -122,6 +122,7 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
     root,
     realRoot,
     typeFor: (path) => release.assetType(path),
+    publishedFor: (path) => release.published(path),
     ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
     ...(opts.bandwidthBytesPerSec !== undefined ? { bandwidthBytesPerSec: opts.bandwidthBytesPerSec } : {}),
     hooks: {

@@ -16,6 +16,8 @@ const RACY_WINDOW_MS = 2000
 
 export class ReleaseWatcher {
   current: Manifest | null = null
+  /** mtime of the manifest file `current` was read from. */
+  private currentMtimeMs = 0
   previous: Manifest | null = null
   private fileKey = ''
   private text = ''
@@ -63,6 +65,7 @@ export class ReleaseWatcher {
       if (text === this.text) return
       this.text = text
       const manifest = parseManifest(JSON.parse(text) as unknown)
+      this.currentMtimeMs = mtimeMs
       if (manifest.infoHash !== this.current?.infoHash) this.adopt(manifest)
       else this.current = manifest
     } catch (err) {
@@ -97,6 +100,17 @@ export class ReleaseWatcher {
   assetType (path: string): string | undefined {
     const a = this.current?.assets
     return a !== undefined && Object.hasOwn(a, path) ? a[path]!.type : undefined
+  }
+
+  /**
+   * The manifest's integrity for a URL path, with what vouches for the file on
+   * disk (its size, and the manifest's mtime: a file changed after the
+   * manifest was written is not the published one).
+   */
+  published (path: string): { integrity: string, size: number, manifestMtimeMs: number } | undefined {
+    const a = this.current?.assets
+    if (a === undefined || !Object.hasOwn(a, path)) return undefined
+    return { integrity: a[path]!.integrity, size: a[path]!.size, manifestMtimeMs: this.currentMtimeMs }
   }
 
   isAsset (path: string): boolean {

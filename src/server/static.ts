@@ -1,11 +1,12 @@
-// The static origin: files under the site root with MIME types, strong ETags,
+// The static origin: files under the site root with MIME types, strong ETags
+// from content (content-etag.ts),
 // conditional requests (304 and 412), single Range requests, CORS for web seeds, and byte-exact
 // counting of what was sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { open, realpath, type FileHandle } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import etag from 'etag'
+import { contentEtag } from './content-etag.js'
 import { interpretRange, contentRange, type RangeResult } from '../shared/range.js'
 import { resolveSafePath, isInside } from './safe-path.js'
 import { contentTypeFor, cacheControlFor } from './content-headers.js'
@@ -30,6 +31,8 @@ export interface StaticOptions {
   hooks: StaticHooks
   /** Content-Type the manifest gives a URL path, if any. */
   typeFor?: (path: string) => string | undefined
+  /** What the manifest says of a URL path (an asset of the current release), for its ETag. */
+  publishedFor?: (path: string) => { integrity: string, size: number, manifestMtimeMs: number } | undefined
   /** Bench knob: delay before the first byte of every static response. */
   latencyMs?: number
   /** Bench knob: pace each response body to this rate. */
@@ -38,10 +41,6 @@ export interface StaticOptions {
 
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string) => Promise<void>
 
-/** Strong ETag from size and mtime (etag's default for Stats would be weak). */
-export function etagFor (st: Stats): string {
-  return etag(st, { weak: false })
-}
 
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENAMETOOLONG', 'ELOOP'])
 
@@ -100,7 +99,7 @@ export function createStaticHandler (o: StaticOptions): StaticHandler {
       }
       hooks.request(rawPath)
 
-      const validators = { etag: etagFor(st), mtimeMs: st.mtimeMs }
+      const validators = { etag: await contentEtag(fh, st, o.publishedFor?.(rawPath)), mtimeMs: st.mtimeMs }
       setCors(res)
       res.setHeader('ETag', validators.etag)
       res.setHeader('Last-Modified', st.mtime.toUTCString())
