@@ -7,6 +7,7 @@ import type { EngineMethods, EngineNotes, FallbackReason, SwMethods, SwNotes } f
 import { RpcPeer, RpcRemoteError, RpcTimeout } from '../src/shared/rpc.js'
 import { LEADER_ANSWER_MS, LEADER_LIVENESS_MS } from './config.js'
 import { debug } from './debug.js'
+import { noteUploaded } from './stats.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -39,6 +40,7 @@ export function attachLeader (port: MessagePort, infoHash: string, clientId: str
   debug('leader attached', infoHash)
   link.on('bye', () => { if (rpc === link) dropLeader() })
   link.on('peers', ({ n }) => { if (rpc === link) leaderPeers = n })
+  link.on('uploaded', ({ bytes }) => { if (rpc === link) noteUploaded(bytes) })
   link.on('chunk', ({ req, data }) => chunked.get(req)?.controller.enqueue(new Uint8Array(data)))
   link.on('end', ({ req }) => { chunked.get(req)?.controller.close(); chunked.delete(req) })
   link.on('fail', ({ req, reason }) => { chunked.get(req)?.controller.error(new Error(reason)); chunked.delete(req) })

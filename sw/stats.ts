@@ -2,6 +2,8 @@
 // stops idle workers after ~30 s) does not reset a visitor's numbers.
 import { get, set } from 'idb-keyval'
 import { whenQuiet } from './quiet.js'
+import { currentManifest } from './releases.js'
+import { reportCounters } from './report.js'
 import { emptyCounters, type AssetDelivery, type Counters, type FallbackReason, type ByteSource } from '../src/shared/protocol.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -16,8 +18,11 @@ let loaded: Promise<void> | null = null
 let saveTimer: ReturnType<typeof setTimeout> | null = null
 
 export function loadStats (): Promise<void> {
-  loaded ??= get(KEY).then((saved: { counters?: Counters, assets?: Record<string, AssetDelivery> } | undefined) => {
+  loaded ??= get(KEY).then((saved: { counters?: Counters, assets?: Record<string, AssetDelivery>, uploaded?: number, engineUploaded?: number } | undefined) => {
     if (saved?.counters) counters = sumInto(counters, saved.counters)
+    if (typeof saved?.uploaded === 'number') uploaded += saved.uploaded
+    // An SW restart must not count the running engine's total twice.
+    if (typeof saved?.engineUploaded === 'number' && engineUploaded === 0) engineUploaded = saved.engineUploaded
     if (saved?.assets) assets = { ...saved.assets, ...assets }
   }).catch(() => { /* IndexedDB unavailable: counters stay in memory */ })
   return loaded
@@ -30,14 +35,44 @@ function sumInto (live: Counters, saved: Counters): Counters {
   return out
 }
 
+/**
+ * This visitor's uploads over every engine it ran (each engine counts from 0:
+ * a new leader page, a reload), kept with the counters across restarts.
+ */
+let uploaded = 0
+/** The running engine's own total, as it last told this worker. */
+let engineUploaded = 0
+
+/** The leader engine reported its upload total (leader.ts): part of the visitor's report. */
+export function noteUploaded (bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) return
+  void loadStats().then(() => { addUploaded(bytes) })
+}
+
+function addUploaded (bytes: number): void {
+  if (bytes === engineUploaded) return
+  // A smaller total is a new engine, counting from 0 again.
+  uploaded += bytes < engineUploaded ? bytes : bytes - engineUploaded
+  engineUploaded = bytes
+  scheduleSave()
+}
+
+// Visitors report what the origin cannot see (peer bytes, uploads) to
+// <scope>swarmcdn/report; report.ts batches and sends deltas.
+function report (): void {
+  // Only whole totals: before the saved counters load, live ones trail the report's baseline.
+  void loadStats().then(() => { reportCounters({ ...counters, bytesUploaded: uploaded }, currentManifest()?.infoHash ?? null) })
+}
+
 function scheduleSave (): void {
+  report()
   if (saveTimer) return
   // An IndexedDB write of the whole table waits for the pages to be quiet.
   saveTimer = setTimeout(() => {
     void whenQuiet(async () => {
       saveTimer = null
       await loadStats()
-      await set(KEY, { counters, assets })
+      await set(KEY, { counters, assets, uploaded, engineUploaded })
     })
   }, 500)
 }

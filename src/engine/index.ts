@@ -163,6 +163,7 @@ async function startRelease (opts: EngineOptions, manifest: Manifest, startedAt:
   let firstPeerAt: number | null = null
   /** Last peer count told to the SW (-1: tell it again, e.g. after re-attaching). */
   let peersSent = -1
+  let uploadedSent = 0
   const bans = new Bans(torrent, (id) => debug('banned peer', id))
   uploadPolicy(torrent, opts.uploadBudget)
   const holders = new Holders(torrent)
@@ -206,6 +207,8 @@ async function startRelease (opts: EngineOptions, manifest: Manifest, startedAt:
     if (stopped) return
     const s = status()
     if (s.peers !== peersSent) { peersSent = s.peers; link.current()?.notify('peers', { n: s.peers }) }
+    // Once per status tick at most: the SW reports it to the origin in batches.
+    if (s.bytesUploaded !== uploadedSent) { uploadedSent = s.bytesUploaded; link.current()?.notify('uploaded', { bytes: s.bytesUploaded }) }
     opts.onStatus(s)
   }
   torrent.on('wire', (wire: { on: (ev: string, fn: () => void) => void }) => { firstPeerAt ??= Date.now(); wire.on('close', pushStatus); pushStatus() })

@@ -156,6 +156,8 @@ export type EngineNotes = {
    * page loading in the same renderer).
    */
   peers: { n: number }
+  /** The engine's upload total (this engine's life), for the visitor's report to the origin. */
+  uploaded: { bytes: number }
   /** Chunked fallback of `get` call `id`. */
   chunk: { req: number, data: ArrayBuffer }
   end: { req: number }
