@@ -5,7 +5,7 @@
 // least-recently-used eviction across releases; a quota error evicts and
 // retries, and never breaks a delivery.
 import { get, set } from 'idb-keyval'
-import { ASSET_CACHE, cacheIndexKey, cacheUrlOf } from '../src/shared/cache-keys.js'
+import { ASSET_CACHE, META_CACHE, cacheIndexKey, cacheUrlOf } from '../src/shared/cache-keys.js'
 import { debug } from './debug.js'
 import { refreshEstimate, storageBudget } from './budget.js'
 import { whenQuiet } from './quiet.js'
@@ -177,7 +177,8 @@ export function forgetCached (key: string): void {
 
 export async function dropAll (): Promise<void> {
   index = Promise.resolve(new Map())
-  for (const name of await caches.keys()) {
-    if (name.startsWith('swarmcdn-')) await caches.delete(name)
-  }
+  // Only this scope's caches: another swarmcdn site under another path of the
+  // same origin keeps its own (cache-keys.ts useScope).
+  await caches.delete(ASSET_CACHE)
+  await caches.delete(META_CACHE)
 }

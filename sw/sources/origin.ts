@@ -10,6 +10,7 @@ import { whenQuiet } from '../quiet.js'
 import { withSource } from '../responses.js'
 import { countRequest, recordDelivery } from '../stats.js'
 import { clientOf, keepTarget, type DeliveryContext } from './context.js'
+import { decodedLength } from './decoded-length.js'
 
 /**
  * Origin bodies up to this size are read into a Blob before the page gets them
@@ -97,7 +98,7 @@ export async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason
   // p95 per asset and 1.5x page load on a 2-core machine. A body of known,
   // moderate size is read natively into a Blob instead, which Chromium serves
   // to the page without the SW touching the bytes.
-  const declared = res.headers.has('Content-Encoding') ? NaN : Number(res.headers.get('Content-Length') ?? NaN)
+  const declared = decodedLength(res, asset.size, partial)
   // What of this response may be kept: from which asset offset its bytes run.
   // A Range answered by the origin (e.g. video) keeps the whole blocks inside
   // it, so a film visitors only stream still seeds.
