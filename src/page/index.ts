@@ -209,6 +209,7 @@ class Swarmcdn extends EventTarget {
           uploadLimit: this.options.uploadLimit,
           uploadBudget: this.options.uploadBudget,
           prefetchBudget: this.options.prefetchBudget,
+          ...(this.options.storageBudget !== undefined && this.options.storageBudget >= 0 ? { storageBudget: this.options.storageBudget } : {}),
           debug: this.options.debug,
           onStatus: (s) => { this.onStatus(s); this.channel?.postMessage(s) }
         })

@@ -24,6 +24,8 @@ export interface LoaderOptions {
   uploadBudget: number
   /** data-prefetch-budget: bytes per visit fetched from peers for linked pages. */
   prefetchBudget: number
+  /** data-storage-budget: bytes of verified assets kept (default: the SW's, bounded by storage.estimate()). */
+  storageBudget: number | undefined
   debug: boolean
 }
 
@@ -80,6 +82,7 @@ export function readOptions (script: HTMLScriptElement | null, problem: (message
     uploadLimit: num(d.uploadLimit, 0),
     uploadBudget: num(d.uploadBudget, DEFAULT_UPLOAD_BUDGET),
     prefetchBudget: num(d.prefetchBudget, DEFAULT_PREFETCH_BUDGET),
+    storageBudget: d.storageBudget ? num(d.storageBudget, -1) : undefined,
     debug: d.debug !== undefined && d.debug !== 'false'
   }
 }

@@ -26,14 +26,15 @@ beforeAll(async () => {
       '/malformed.html': page('data-ice-servers="[{&quot;urls&quot;: oops"'),
       '/ice.html': page('data-ice-url="/swarmcdn/ice"'),
       '/failing-ice.html': page('data-ice-url="/swarmcdn/broken-ice" data-ice-servers="[]"'),
-      '/relay.html': page('data-ice-servers="[]" data-ice-transport-policy="relay"')
+      '/relay.html': page('data-ice-servers="[]" data-ice-transport-policy="relay"'),
+      '/budget.html': page('data-ice-servers="[]" data-storage-budget="1048576"')
     }
   })
   server = await publishAndServe(site)
   // Written after publish: test scaffolding, not site assets.
   await writeFile(join(site.dir, 'spy-engine.js'), `import { start as realStart } from '/swarmcdn-engine.js'
 export async function start (o) {
-  (window.__starts ??= []).push({ iceServers: o.iceServers, iceTransportPolicy: o.iceTransportPolicy })
+  (window.__starts ??= []).push({ iceServers: o.iceServers, iceTransportPolicy: o.iceTransportPolicy, ...(o.storageBudget !== undefined ? { storageBudget: o.storageBudget } : {}) })
   return realStart(o)
 }`)
   await writeFile(join(site.dir, 'listen.js'), `window.__errors = []
@@ -47,7 +48,7 @@ afterAll(async () => {
   await site?.cleanup()
 })
 
-interface Start { iceServers: RTCIceServer[], iceTransportPolicy: string }
+interface Start { iceServers: RTCIceServer[], iceTransportPolicy: string, storageBudget?: number }
 const starts = (p: Page): Promise<Start[]> => p.evaluate(() => (window as unknown as { __starts?: Start[] }).__starts ?? [])
 const url = (path: string): string => new URL(path, front.url).href
 
@@ -68,6 +69,15 @@ describe('data-ice-servers and data-ice-transport-policy', () => {
     await waitControlled(v.page)
     await expect.poll(async () => (await starts(v.page)).length, { timeout: 15_000 }).toBe(1)
     expect((await starts(v.page))[0]).toEqual({ iceServers: [], iceTransportPolicy: 'relay' })
+    expect(v.errors).toEqual([])
+    await v.context.close()
+  })
+
+  it('data-storage-budget reaches the engine, which hands it to the service worker', async () => {
+    const v = await visit(browser, url('/budget.html'))
+    await waitControlled(v.page)
+    await expect.poll(async () => (await starts(v.page)).length, { timeout: 15_000 }).toBe(1)
+    expect((await starts(v.page))[0]).toEqual({ iceServers: [], iceTransportPolicy: 'all', storageBudget: 1_048_576 })
     expect(v.errors).toEqual([])
     await v.context.close()
   })
