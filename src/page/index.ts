@@ -49,7 +49,11 @@ class Swarmcdn extends EventTarget {
     // After DOMContentLoaded every deferred script has run, so a listener the
     // site adds right after the loader hears it.
     const report = (): void => { for (const message of problems) this.emit('error', { message }) }
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', report, { once: true })
+    // A deferred loader runs while readyState is already 'interactive' but
+    // before DOMContentLoaded (the scripts after it have not run yet): the
+    // navigation timing says whether that event is still to come.
+    const nav = performance.getEntriesByType?.('navigation')[0] as PerformanceNavigationTiming | undefined
+    if (document.readyState === 'loading' || nav?.domContentLoadedEventStart === 0) document.addEventListener('DOMContentLoaded', report, { once: true })
     else setTimeout(report)
     this.ready = this.init()
   }

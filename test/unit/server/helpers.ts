@@ -68,7 +68,7 @@ export async function makeSite (files: Record<string, Buffer | string>): Promise
     out[p] = buf
   }
   await writeFile(join(base, 'secret.txt'), 'TOP SECRET outside the site')
-  return { base, dir, files: out, cleanup: () => rm(base, { recursive: true, force: true }) }
+  return { base, dir, files: out, cleanup: () => rm(base, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) }
 }
 
 export function sri (buf: Buffer): string {
