@@ -13,9 +13,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { publish } from '../../src/cli/publish.js'
 import { FILM_PATH, LONG_FILM, makeVideoSite, metadataLoaded, pause, playUntil, settled, type VideoSite } from '../../bench/video-site.js'
 import { attachSwMemory, sampleWhile } from '../../bench/sw-memory.js'
-import { launch, SCRIPT_TAG, sha256, waitControlled, waitForPeers, waitForSeed } from './harness.js'
+import { launch, SCRIPT_TAG, waitControlled, waitForPeers } from './harness.js'
 import { formatLog } from './video-origin-log.js'
-import { arrive, duration, exactAt, SECOND_VIEWER_MAX_SHARE, secondViewerOf, SHORT_VIEWER_LINK_BYTES_PER_SEC, startOrigin, stopOrigin, SW_STREAM_WINDOW_BYTES, type Arrival, type Origin } from './video-viewers.js'
+import { arrive, duration, exactAt, holdFilm, SECOND_VIEWER_MAX_SHARE, secondViewerOf, SHORT_VIEWER_LINK_BYTES_PER_SEC, startOrigin, stopOrigin, SW_STREAM_WINDOW_BYTES, type Arrival, type Origin } from './video-viewers.js'
 
 let browser: Browser
 let site: VideoSite
@@ -36,20 +36,7 @@ describe('a second viewer of a film, with a peer holding it', () => {
 
   beforeAll(async () => {
     origin = await startOrigin(site.dir)
-    // The first viewer holds the whole film and stays. How it came to hold it
-    // is not what is measured here: it loads it once through its SW.
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    await page.goto(`${origin.server.url}index.html`)
-    await waitControlled(page)
-    const got = await page.evaluate(async (path) => {
-      const buf = await (await fetch(path)).arrayBuffer()
-      const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', buf))
-      return { length: buf.byteLength, hash: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('') }
-    }, FILM_PATH)
-    expect(got).toEqual({ length: site.film.length, hash: sha256(site.film) })
-    await waitForSeed(page, 60_000)
-    seed = { context, page }
+    seed = await holdFilm(browser, origin, site)
   }, 120_000)
   afterAll(async () => {
     await seed?.context.close()

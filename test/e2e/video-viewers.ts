@@ -5,7 +5,7 @@ import { expect } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startServer, type RunningServer } from '../../src/server/index.js'
 import { FILM_PATH, metadataLoaded, pause, playUntil, seekTo, settled, type VideoSite } from '../../bench/video-site.js'
-import { pageFetch, sha256, waitControlled, waitForPeers } from './harness.js'
+import { pageFetch, sha256, waitControlled, waitForPeers, waitForSeed } from './harness.js'
 import { formatLog, logOrigin, type OriginLog } from './video-origin-log.js'
 
 /** Issue 14 §6: the second viewer's origin cost, as a share of the film. */
@@ -59,6 +59,25 @@ export function mediaRequests (context: BrowserContext): Array<{ by: 'page' | 's
  * `returning`: the SW is installed (a landing page earlier), so the player's
  * first request meets the SW while the engine is still starting.
  */
+/**
+ * The first viewer: holds the whole film and stays. How it came to hold it is
+ * not what is measured: it loads it once through its SW, exact, and seeds it.
+ */
+export async function holdFilm (browser: Browser, origin: Origin, site: VideoSite): Promise<{ context: BrowserContext, page: Page }> {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await page.goto(`${origin.server.url}index.html`)
+  await waitControlled(page)
+  const got = await page.evaluate(async (path) => {
+    const buf = await (await fetch(path)).arrayBuffer()
+    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', buf))
+    return { length: buf.byteLength, hash: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('') }
+  }, FILM_PATH)
+  expect(got).toEqual({ length: site.film.length, hash: sha256(site.film) })
+  await waitForSeed(page, 60_000)
+  return { context, page }
+}
+
 export type Arrival = 'first visit' | 'returning'
 export async function arrive (browser: Browser, base: string, arrival: Arrival, plain = false): Promise<{ context: BrowserContext, page: Page, requests: ReturnType<typeof mediaRequests>, errors: string[] }> {
   const context = await browser.newContext()

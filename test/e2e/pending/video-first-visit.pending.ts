@@ -11,9 +11,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { publish } from '../../../src/cli/publish.js'
-import { FILM_PATH, makeVideoSite, type VideoSite } from '../../../bench/video-site.js'
-import { launch, SCRIPT_TAG, sha256, waitControlled, waitForSeed } from '../harness.js'
-import { exactAt, SECOND_VIEWER_MAX_SHARE, secondViewerOf, startOrigin, stopOrigin, type Arrival, type Origin } from '../video-viewers.js'
+import { makeVideoSite, type VideoSite } from '../../../bench/video-site.js'
+import { launch, SCRIPT_TAG } from '../harness.js'
+import { exactAt, holdFilm, SECOND_VIEWER_MAX_SHARE, secondViewerOf, startOrigin, stopOrigin, type Arrival, type Origin } from '../video-viewers.js'
 
 let browser: Browser
 let site: VideoSite
@@ -34,20 +34,7 @@ describe('a second viewer of a film, with a peer holding it', () => {
 
   beforeAll(async () => {
     origin = await startOrigin(site.dir)
-    // The first viewer holds the whole film and stays. How it came to hold it
-    // is not what is measured here: it loads it once through its SW.
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    await page.goto(`${origin.server.url}index.html`)
-    await waitControlled(page)
-    const got = await page.evaluate(async (path) => {
-      const buf = await (await fetch(path)).arrayBuffer()
-      const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', buf))
-      return { length: buf.byteLength, hash: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('') }
-    }, FILM_PATH)
-    expect(got).toEqual({ length: site.film.length, hash: sha256(site.film) })
-    await waitForSeed(page, 60_000)
-    seed = { context, page }
+    seed = await holdFilm(browser, origin, site)
   }, 120_000)
   afterAll(async () => {
     await seed?.context.close()
