@@ -46,8 +46,19 @@ export async function startFront (server: RunningServer, handler: FrontHandler =
     req.pipe(up)
   })
   http.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
-  // WebSocket upgrades: replay the request head to the origin and splice the sockets.
-  http.on('upgrade', (req, socket: Socket, head: Buffer) => {
+  http.on('upgrade', spliceUpgrades(target, sockets))
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  front.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`
+  return front
+}
+
+/**
+ * WebSocket upgrades (the tracker's /announce) for a test proxy: replay the
+ * request head to the origin and splice the two sockets, tracked in `sockets`
+ * so the proxy's close ends them.
+ */
+export function spliceUpgrades (target: { host: string, port: number }, sockets: Set<Socket>): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
+  return (req, socket, head) => {
     const up = connect(target.port, target.host, () => {
       let raw = `${req.method} ${req.url} HTTP/1.1\r\n`
       for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`
@@ -60,10 +71,7 @@ export async function startFront (server: RunningServer, handler: FrontHandler =
     up.on('close', () => { sockets.delete(up); socket.destroy() })
     up.on('error', () => socket.destroy())
     socket.on('error', () => up.destroy())
-  })
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  front.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`
-  return front
+  }
 }
 
 /** Answers JSON with no caching. */

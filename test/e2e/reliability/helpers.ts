@@ -3,13 +3,14 @@
 // to misbehave on the wire, plus small probes into a page's storage and heap.
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, request as httpRequest } from 'node:http'
-import { connect, type AddressInfo, type Socket } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import type { RunningServer } from '../../../src/server/index.js'
 import { padAfter, TORRENT_NAME } from '../../../src/shared/manifest.js'
 import type { Site } from '../harness.js'
+import { spliceUpgrades } from '../front.js'
 
 /** The slice of webtorrent's (untyped in Node) API these helpers use. */
 export interface NodeWire {
@@ -220,21 +221,7 @@ export async function headerProxy (server: RunningServer, rules: (path: string) 
     req.pipe(up)
   })
   proxy.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
-  // WebSocket upgrades: replay the request head to the origin and splice the sockets.
-  proxy.on('upgrade', (req, socket: Socket, head: Buffer) => {
-    const up = connect(target.port, target.host, () => {
-      let raw = `${req.method} ${req.url} HTTP/1.1\r\n`
-      for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`
-      up.write(raw + '\r\n')
-      if (head.length) up.write(head)
-      up.pipe(socket)
-      socket.pipe(up)
-    })
-    sockets.add(up)
-    up.on('close', () => { sockets.delete(up); socket.destroy() })
-    up.on('error', () => socket.destroy())
-    socket.on('error', () => up.destroy())
-  })
+  proxy.on('upgrade', spliceUpgrades(target, sockets))
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
   const port = (proxy.address() as AddressInfo).port
   return {
