@@ -16,6 +16,10 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     destroy: () => void
     choke: () => void
     unchoke: () => void
+    /** BEP 6 (fast extension) negotiated with this peer. */
+    hasFast: boolean
+    piece: (index: number, offset: number, buffer: Uint8Array) => void
+    reject: (index: number, offset: number, length: number) => void
     have: (i: number) => void
     on: (ev: string, fn: (...args: any[]) => void) => void
     once: (ev: string, fn: (...args: any[]) => void) => void

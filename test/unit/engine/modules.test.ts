@@ -8,6 +8,7 @@ import type { Torrent, TorrentFile, Wire } from 'webtorrent/dist/webtorrent.min.
 import type { Manifest } from '../../../src/shared/manifest.js'
 import type { EngineMethods, EngineNotes, GetAnswer, SwMethods, SwNotes } from '../../../src/shared/protocol.js'
 import { RpcPeer } from '../../../src/shared/rpc.js'
+import ProtocolWire from 'bittorrent-protocol'
 import { uploadPolicy } from '../../../src/engine/upload-policy.js'
 import { Holders } from '../../../src/engine/holders.js'
 import { createServer } from '../../../src/engine/serve.js'
@@ -18,7 +19,7 @@ const bits = (held: number[]): { get: (i: number) => boolean, set: () => void } 
 
 function fakeWire (pieces: number[]): Wire & EventEmitter & { choked: boolean } {
   const w = Object.assign(new EventEmitter(), { peerPieces: bits(pieces), destroyed: false, choked: false, peerId: 'p', type: 'webrtc', uploaded: 0, downloaded: 0 })
-  Object.assign(w, { choke: () => { w.choked = true }, unchoke: () => { w.choked = false }, destroy: () => {}, have: () => {} })
+  Object.assign(w, { choke: () => { w.choked = true }, unchoke: () => { w.choked = false }, destroy: () => {}, have: () => {}, piece: () => {}, reject: () => {}, hasFast: false })
   return w as unknown as Wire & EventEmitter & { choked: boolean }
 }
 
@@ -27,23 +28,56 @@ function fakeTorrent (held: number[] = []): Torrent & EventEmitter {
 }
 
 describe('uploadPolicy', () => {
-  it('chokes every wire for good once the budget is spent', () => {
+  // Real bittorrent-protocol wires, piped to each other: the budget must hold
+  // for pieces handed to the wire, however much is still queued in its pipe.
+  type Real = EventEmitter & {
+    pipe: (to: Real) => Real
+    handshake: (infoHash: string, peerId: string, ext: unknown) => void
+    unchoke: () => void
+    uploaded: number
+    request: (index: number, offset: number, length: number, cb: (err: Error | null) => void) => void
+  }
+  async function wirePair (): Promise<{ seeder: Wire, leecher: Real }> {
+    const seeder = new ProtocolWire() as Real
+    const leecher = new ProtocolWire() as Real
+    seeder.pipe(leecher).pipe(seeder)
+    const id = 'a'.repeat(40)
+    leecher.handshake(id, 'b'.repeat(40), { dht: false })
+    await new Promise<void>((resolve) => seeder.once('handshake', () => { seeder.handshake(id, 'c'.repeat(40), { dht: false }); resolve() }))
+    seeder.on('request', (_i: number, _o: number, length: number, respond: (e: Error | null, b: Uint8Array) => void) => { queueMicrotask(() => respond(null, new Uint8Array(length))) })
+    seeder.unchoke()
+    await new Promise((resolve) => leecher.once('unchoke', resolve))
+    return { seeder: seeder as unknown as Wire, leecher }
+  }
+
+  it('never hands a wire more piece bytes than the budget, and chokes every wire for good', async () => {
     const t = fakeTorrent()
-    const w = fakeWire([])
-    t.wires.push(w)
+    const { seeder, leecher } = await wirePair()
+    t.wires.push(seeder)
     const policy = uploadPolicy(t, 100)
-    ;(t as unknown as { uploaded: number }).uploaded = 99
-    t.emit('upload')
-    expect(policy.blocked).toBe(false)
-    ;(t as unknown as { uploaded: number }).uploaded = 100
-    t.emit('upload')
+    const got: number[] = []
+    // Ten 30-byte requests at once: only three fit in 100 bytes.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => new Promise<void>((resolve) => {
+      leecher.request(i, 0, 30, (err: Error | null) => { if (!err) got.push(i); resolve() })
+    })))
+    expect(got.length).toBe(3)
+    expect(seeder.uploaded).toBeLessThanOrEqual(100)
     expect(policy.blocked).toBe(true)
-    expect(w.choked).toBe(true)
-    w.unchoke()
-    expect(w.choked).toBe(true)
+    seeder.unchoke()
+    expect((seeder as unknown as { amChoking: boolean }).amChoking).toBe(true)
     const late = fakeWire([])
     t.emit('wire', late)
     expect(late.choked).toBe(true)
+  })
+
+  it('an unlimited budget blocks nothing', async () => {
+    const t = fakeTorrent()
+    const { seeder, leecher } = await wirePair()
+    t.wires.push(seeder)
+    const policy = uploadPolicy(t, Infinity)
+    await new Promise<void>((resolve, reject) => leecher.request(0, 0, 1000, (err: Error | null) => { if (err) reject(err); else resolve() }))
+    expect(seeder.uploaded).toBe(1000)
+    expect(policy.blocked).toBe(false)
   })
 })
 
