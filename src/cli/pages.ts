@@ -49,13 +49,23 @@ export function srcsetUrls (srcset: string): string[] {
   return urls
 }
 
-/** Same-site URL path of `ref` resolved against `base`, or null. */
-function resolvePath (ref: string, base: string): string | null {
+/**
+ * The tree path (URL path under the site's base) of `ref` resolved against
+ * `base`, or null for another origin or a path outside the base. A site
+ * published with `--base /docs/` is served under /docs/, so its pages link
+ * `/docs/guide.html` or `../docs/guide.html` for the tree's `/guide.html`,
+ * and a `/blog/` link is another site's business.
+ */
+function resolvePath (ref: string, base: string, prefix: string): string | null {
   const trimmed = ref.trim()
   if (trimmed === '') return null
   try {
     const u = new URL(trimmed, base)
-    return u.origin === SITE ? u.pathname : null
+    if (u.origin !== SITE) return null
+    if (prefix === '') return u.pathname
+    // `/docs` is the base's own index, as a server redirects it to `/docs/`.
+    if (u.pathname === prefix) return '/'
+    return u.pathname.startsWith(prefix + '/') ? u.pathname.slice(prefix.length) : null
   } catch {
     return null
   }
@@ -63,8 +73,10 @@ function resolvePath (ref: string, base: string): string | null {
 
 export interface PageGraphInput {
   pages: readonly TreeFile[]
-  /** Manifest assets by URL path. */
+  /** Manifest assets by URL path (in the tree, without the base). */
   assets: ReadonlyMap<string, TreeFile>
+  /** The URL path the tree is served under, without its trailing slash (`/docs`; '' for the root). */
+  base?: string
   warn: (message: string) => void
 }
 
@@ -90,6 +102,9 @@ function readText (file: TreeFile, what: string, warn: (m: string) => void): str
 
 export function buildPageGraph (input: PageGraphInput): Record<string, ManifestPage> {
   const { assets, warn } = input
+  const prefix = input.base ?? ''
+  /** A tree path's URL on the stand-in origin: where the page or stylesheet is really served. */
+  const served = (path: string): string => SITE + prefix + path
 
   // URL path (file path or canonical key) → canonical key. `index.html` wins
   // over `index.htm` in the same folder, as with common server defaults.
@@ -122,7 +137,7 @@ export function buildPageGraph (input: PageGraphInput): Record<string, ManifestP
     if (file === undefined || depth > MAX_IMPORT_DEPTH || seen.has(path)) return []
     seen.add(path)
     const text = readText(file, 'stylesheet', warn)
-    const out = text === null ? [] : cssAssets(text, SITE + path, depth, seen)
+    const out = text === null ? [] : cssAssets(text, served(path), depth, seen)
     cssCache.set(path, out)
     return out
   }
@@ -131,7 +146,7 @@ export function buildPageGraph (input: PageGraphInput): Record<string, ManifestP
     const importSet = new Set(imports)
     const out: string[] = []
     for (const ref of urls) {
-      const path = resolvePath(ref, base)
+      const path = resolvePath(ref, base, prefix)
       if (path === null || !assets.has(path)) continue
       out.push(path)
       if (importSet.has(ref)) out.push(...stylesheetAssets(path, depth + 1, seen))
@@ -143,17 +158,17 @@ export function buildPageGraph (input: PageGraphInput): Record<string, ManifestP
   for (const [key, page] of [...pageFiles.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     const html = readText(page, 'page', warn)
     if (html === null) continue
-    let base = SITE + page.urlPath
+    let base = served(page.urlPath)
     const found: string[] = []
     const links: string[] = []
     const addUrl = (ref: string | undefined): void => {
       if (ref === undefined) return
-      const path = resolvePath(ref, base)
+      const path = resolvePath(ref, base, prefix)
       if (path !== null && assets.has(path)) found.push(path)
     }
     const addStylesheet = (ref: string | undefined): void => {
       if (ref === undefined) return
-      const path = resolvePath(ref, base)
+      const path = resolvePath(ref, base, prefix)
       if (path === null || !assets.has(path)) return
       found.push(path, ...stylesheetAssets(path, 0, new Set()))
     }
@@ -204,7 +219,7 @@ export function buildPageGraph (input: PageGraphInput): Record<string, ManifestP
         case 'a':
         case 'area': {
           const href = attrs.get('href')
-          const path = href === undefined ? null : resolvePath(href, base)
+          const path = href === undefined ? null : resolvePath(href, base, prefix)
           const target = path === null ? null : linkTarget(path)
           if (target !== null && target !== key) links.push(target)
           break

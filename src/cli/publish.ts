@@ -92,7 +92,7 @@ export async function publish (options: PublishOptions): Promise<PublishResult> 
     assets[prefix + file.urlPath] = asset
     offset += file.size + padAfter(file.size, pieceLength)
   })
-  const graph = buildPageGraph({ pages: tree.pages, assets: new Map(tree.assets.map((f) => [f.urlPath, f])), warn })
+  const graph = buildPageGraph({ pages: tree.pages, assets: new Map(tree.assets.map((f) => [f.urlPath, f])), base: prefix, warn })
   // Under a base, every path of the graph is the URL path under it.
   const pages = prefix === '' ? graph : Object.fromEntries(Object.entries(graph).map(([p, e]) => [prefix + p, { assets: e.assets.map((a) => prefix + a), links: e.links.map((l) => prefix + l) }]))
 

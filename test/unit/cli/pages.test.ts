@@ -90,6 +90,33 @@ describe('page graph', () => {
     expect(warnings).toEqual([expect.stringMatching(/page \/binary\.html skipped in the page graph \(not valid UTF-8\)/)])
   })
 
+  it('under --base, resolves links and assets written under the base, and ignores paths outside it', async () => {
+    const dir = makeTree({
+      'index.html': `<html><head><link rel=stylesheet href="/docs/css/site.css"></head><body>
+<a href="/docs/guide.html">root-relative</a> <a href="api.html">relative</a> <a href="./faq.html">dot</a>
+<a href="../docs/more/">up and back</a> <a href="/blog/post.html">another site</a> <a href="/guide.html">outside the base</a>
+<img src="/docs/img/hero.png"><img src="/img/hero.png"></body></html>`,
+      'guide.html': '<html><body><img src="/docs/img/guide.png"><a href="/docs">home, no slash</a><a href="/docs/">home</a></body></html>',
+      'api.html': '<a href="../docs/index.html">home</a>',
+      'faq.html': '<img src="img/guide.png">',
+      'more/index.html': '<a href="../guide.html">guide</a><img src="../img/hero.png">',
+      'css/site.css': 'body { background: url(/docs/img/bg.png) } h1 { background: url(../img/hero.png) }',
+      'img/hero.png': bytes(10, 1),
+      'img/guide.png': bytes(10, 2),
+      'img/bg.png': bytes(10, 3)
+    })
+    const { manifest } = await publish({ dir, base: '/docs/', copyRuntime: false, onWarning: () => {} })
+    expect(Object.keys(manifest.pages ?? {})).toEqual(['/docs/', '/docs/api.html', '/docs/faq.html', '/docs/guide.html', '/docs/more/'])
+    expect(manifest.pages?.['/docs/']).toEqual({
+      assets: ['/docs/css/site.css', '/docs/img/bg.png', '/docs/img/hero.png'],
+      links: ['/docs/guide.html', '/docs/api.html', '/docs/faq.html', '/docs/more/']
+    })
+    expect(manifest.pages?.['/docs/guide.html']).toEqual({ assets: ['/docs/img/guide.png'], links: ['/docs/'] })
+    expect(manifest.pages?.['/docs/api.html']).toEqual({ assets: [], links: ['/docs/'] })
+    expect(manifest.pages?.['/docs/faq.html']).toEqual({ assets: ['/docs/img/guide.png'], links: [] })
+    expect(manifest.pages?.['/docs/more/']).toEqual({ assets: ['/docs/img/hero.png'], links: ['/docs/guide.html'] })
+  })
+
   it('keys index pages by their folder', () => {
     expect(pageKey('/index.html')).toBe('/')
     expect(pageKey('/docs/index.htm')).toBe('/docs/')

@@ -45,3 +45,27 @@ describe('prefetch plan', () => {
     expect(prefetchPlan(m, '/p3.html')).toEqual([])
   })
 })
+
+describe('a site under a base (publish --base /docs/)', () => {
+  const m = manifest(
+    { '/docs/css/site.css': 10, '/docs/img/guide.png': 20, '/docs/img/api.png': 30 },
+    {
+      '/docs/': { assets: ['/docs/css/site.css'], links: ['/docs/guide.html'] },
+      '/docs/guide.html': { assets: ['/docs/css/site.css', '/docs/img/guide.png'], links: ['/docs/', '/docs/api/'] },
+      '/docs/api/': { assets: ['/docs/img/api.png'], links: [] }
+    }
+  )
+  it('finds its pages from the locations a visitor is at', () => {
+    expect(findPage(m, '/docs/')).toBe('/docs/')
+    expect(findPage(m, '/docs')).toBe('/docs/')
+    expect(findPage(m, '/docs/index.html')).toBe('/docs/')
+    expect(findPage(m, '/docs/guide')).toBe('/docs/guide.html')
+    expect(findPage(m, '/docs/api/index.html')).toBe('/docs/api/')
+    // Another site on the origin, or the origin's root, is not one of its pages.
+    expect(findPage(m, '/blog/')).toBeNull()
+    expect(findPage(m, '/')).toBeNull()
+  })
+  it('plans the linked pages\' assets from its index, nearest first', () => {
+    expect(prefetchPlan(m, findPage(m, '/docs/'))).toEqual(['/docs/img/guide.png', '/docs/img/api.png'])
+  })
+})
