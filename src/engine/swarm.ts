@@ -3,7 +3,7 @@
 import WebTorrent, { type Torrent, type TorrentFile, type Wire } from 'webtorrent/dist/webtorrent.min.js'
 import { resolveTrackers, type Manifest } from '../shared/manifest.js'
 import type { CacheChunkStore } from './cache-store.js'
-import { batchWire, checkTorrentTargets, checkWireTargets, coalesceUpdates, fastTrackerReconnect, flushWithoutCopy } from './patches.js'
+import { batchWire, checkTorrentTargets, checkWireTargets, coalesceUpdates, fastIceOffers, fastTrackerReconnect, flushWithoutCopy } from './patches.js'
 
 /** Peers asked for (and offers built) per tracker announce. */
 const OFFERS_PER_ANNOUNCE = 2
@@ -62,8 +62,11 @@ export async function joinSwarm (o: SwarmOptions): Promise<Swarm> {
   checkTorrentTargets(torrent)
   coalesceUpdates(torrent)
   flushWithoutCopy(torrent)
-  // Trackers are created when discovery starts, right after 'ready'.
+  // Trackers are created when discovery starts, just before 'ready'; their
+  // first announce (which builds the offers) waits for the socket to open, a
+  // later task than this one.
   if (!fastTrackerReconnect(torrent)) setTimeout(() => fastTrackerReconnect(torrent), 0)
+  if (!fastIceOffers(torrent)) setTimeout(() => fastIceOffers(torrent), 0)
 
   // Torrent files map to manifest assets by byte offset: exact whatever the
   // file names and their URL encoding are.

@@ -5,6 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Duplex } from 'node:stream'
 import { createRequire } from 'node:module'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import createTorrent from 'create-torrent'
 import type WebTorrentType from 'webtorrent/dist/webtorrent.min.js'
 import type { Torrent, Wire } from 'webtorrent/dist/webtorrent.min.js'
@@ -92,7 +97,108 @@ describe('patches on the installed webtorrent bundle', () => {
     expect(patches.fastTrackerReconnect(t)).toBe(true)
     expect(patches.report['tracker-reconnect']).toBe(true)
   })
+
+  // The tracker client's own peers (trickle: false), built where it builds
+  // them. 198.51.100.1 (TEST-NET-2) never answers: a STUN server behind a
+  // network that drops UDP, which left gathering to simple-peer's 5 s timeout.
+  const SILENT_STUN = { urls: 'stun:198.51.100.1:3478' }
+
+  it('a tracker peer whose STUN server never answers offers after about 1 s, not 5 s', async () => {
+    const peer = await trackerPeer([SILENT_STUN])
+    const t0 = Date.now()
+    const timedOut = new Promise<boolean>((resolve) => peer.once('iceTimeout', () => resolve(true)))
+    const offer = await new Promise<{ type: string, sdp: string }>((resolve) => peer.once('signal', resolve))
+    const ms = Date.now() - t0
+    expect(patches.report['ice-complete-timeout']).toBe(true)
+    expect(offer.type).toBe('offer')
+    expect(await timedOut).toBe(true)
+    // 1 s counted from the first host candidate; the 5 s default is far above.
+    expect(ms).toBeGreaterThanOrEqual(patches.ICE_COMPLETE_MS - 50)
+    expect(ms).toBeLessThan(3000)
+  })
+
+  it.skipIf(!hasCoturn())('a relay candidate sends the offer at once, with that relay in it', async () => {
+    const turn = await startLoopbackTurn()
+    try {
+      const peer = await trackerPeer([SILENT_STUN, { urls: `turn:127.0.0.1:${turn.port}?transport=udp`, username: 'u', credential: 'p' }])
+      let timedOut = false
+      peer.once('iceTimeout', () => { timedOut = true })
+      const offer = await new Promise<{ type: string, sdp: string }>((resolve) => peer.once('signal', resolve))
+      expect(patches.report['ice-relay-ends-gathering']).toBe(true)
+      expect(offer.sdp).toMatch(/ typ relay /)
+      // Ended by the relay, not by the timeout (the silent STUN server keeps
+      // gathering from ending on its own).
+      expect(timedOut).toBe(false)
+    } finally {
+      await turn.close()
+    }
+  })
 })
+
+type EmittingPeer = { once: (e: string, fn: (x: never) => void) => void, destroy: () => void }
+
+/** A peer built by the bundle's WebSocket tracker client (patched), as an announce builds its offers. */
+async function trackerPeer (iceServers: RTCIceServer[]): Promise<EmittingPeer> {
+  const c = new WebTorrent({ dht: false, lsd: false, utPex: false, webSeeds: false, tracker: { rtcConfig: { iceServers }, getAnnounceOpts: () => ({ numwant: 0 }) } })
+  clients.push(c)
+  const t = c.add(torrentFile, { deselect: true, announce: ['ws://127.0.0.1:9/announce'] })
+  await new Promise<void>((resolve) => { if (t.ready) resolve(); else t.once('ready', () => resolve()) })
+  expect(patches.fastIceOffers(t)).toBe(true)
+  const tracker = (t as unknown as { discovery: { tracker: { _trackers: Array<{ _createPeer: (o: object) => EmittingPeer }> } } }).discovery.tracker._trackers[0]!
+  const peer = tracker._createPeer({ initiator: true })
+  peer.once('error', () => {})
+  // Destroyed with the client only once it joined a torrent: destroy it here.
+  afterCleanups.push(() => peer.destroy())
+  return peer
+}
+
+const afterCleanups: Array<() => void> = []
+afterAll(() => { for (const f of afterCleanups) f() })
+
+function hasCoturn (): boolean {
+  try { execFileSync('sh', ['-c', 'command -v turnserver'], { stdio: 'ignore' }); return true } catch { return false }
+}
+
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)) })
+  })
+}
+
+/** coturn (Debian's turnserver) on loopback with one long-term user u:p. */
+async function startLoopbackTurn (): Promise<{ port: number, close: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'swarmcdn-turn-'))
+  const port = await freePort()
+  const relay = 20000 + Math.floor(Math.random() * 20000)
+  await writeFile(join(dir, 'turnserver.conf'), [
+    'listening-ip=127.0.0.1', 'relay-ip=127.0.0.1', `listening-port=${port}`,
+    `min-port=${relay}`, `max-port=${relay + 200}`, 'realm=test', 'lt-cred-mech', 'user=u:p',
+    'no-tls', 'no-dtls', 'no-cli', 'fingerprint', 'log-file=stdout', 'simple-log',
+    `pidfile=${join(dir, 'pid')}`, `userdb=${join(dir, 'db')}`
+  ].join('\n') + '\n')
+  const proc: ChildProcess = spawn('turnserver', ['-c', join(dir, 'turnserver.conf')], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise((resolve) => proc.once('exit', resolve))
+  const close = async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGKILL'); await exited }
+    await rm(dir, { recursive: true, force: true })
+  }
+  let out = ''
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`coturn did not start in 10 s:\n${out}`)), 10_000)
+      const check = (d: Buffer): void => { out += d; if (/Total General servers/.test(out)) { clearTimeout(t); resolve() } }
+      proc.stdout!.on('data', check)
+      proc.stderr!.on('data', check)
+      proc.once('exit', (code) => { clearTimeout(t); reject(new Error(`coturn exited ${code}:\n${out}`)) })
+    })
+  } catch (err) {
+    await close()
+    throw err
+  }
+  return { port, close }
+}
 
 /** A seeder's store holding the whole data (the abstract-chunk-store interface). */
 function memoryStore (): unknown {
