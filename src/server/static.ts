@@ -1,17 +1,19 @@
-// The static origin: files under the site root with MIME types, strong ETags
-// from content (content-etag.ts),
-// conditional requests (304 and 412), single Range requests, CORS for web seeds, and byte-exact
-// counting of what was sent.
+// The static origin: maps a URL path to a file under the site root (safe-path.ts,
+// symlinks checked), gives it a strong ETag from content (content-etag.ts),
+// MIME type and Cache-Control (content-headers.ts) and CORS for web seeds, and
+// hands the HTTP side to `send` (send-file.ts): conditional requests (304 and
+// 412), single Range requests (206/416) and HEAD, with byte-exact counting of
+// what was sent.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { open, realpath, type FileHandle } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { contentEtag } from './content-etag.js'
-import { interpretRange, contentRange, type RangeResult } from '../shared/range.js'
 import { resolveSafePath, isInside } from './safe-path.js'
 import { contentTypeFor, cacheControlFor } from './content-headers.js'
-import { isNotModified, ifRangeHolds, preconditionFails } from './conditional.js'
-import { pumpBody, abortOnClientClose } from './body.js'
+import { headersForSend } from './conditional.js'
+import { abortOnClientClose } from './body.js'
+import { sendOpenFile } from './send-file.js'
 import { sendText, sendMethodNotAllowed, sendPreflight, setCors } from './http-util.js'
 
 export interface StaticHooks {
@@ -99,49 +101,21 @@ export function createStaticHandler (o: StaticOptions): StaticHandler {
       }
       hooks.request(rawPath)
 
-      const validators = { etag: await contentEtag(fh, st, o.publishedFor?.(rawPath)), mtimeMs: st.mtimeMs }
+      const etag = await contentEtag(fh, st, o.publishedFor?.(rawPath))
+      // Set before send runs: with its own ETag off, send's 412/304/If-Range
+      // checks read this header back from the response.
       setCors(res)
-      res.setHeader('ETag', validators.etag)
-      res.setHeader('Last-Modified', st.mtime.toUTCString())
+      res.setHeader('ETag', etag)
       res.setHeader('Cache-Control', cacheControlFor(resolved.file))
       res.setHeader('Accept-Ranges', 'bytes')
-      // RFC 9110 13.2.2: If-Match / If-Unmodified-Since are evaluated before If-None-Match.
-      if (preconditionFails(req.headers, validators)) {
-        res.writeHead(412, { 'Content-Length': '0' })
-        res.end()
-        return
-      }
-      if (isNotModified(req.headers, validators)) {
-        res.writeHead(304)
-        res.end()
-        return
-      }
-
-      const size = st.size
-      // RFC 9110 14.2: Range is defined for GET only; HEAD ignores it.
-      const range: RangeResult = method === 'GET' && req.headers.range !== undefined && ifRangeHolds(req.headers, validators)
-        ? interpretRange(size, req.headers.range)
-        : { kind: 'full' }
-      if (range.kind === 'unsatisfiable') {
-        res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Content-Length': '0' })
-        res.end()
-        return
-      }
-      const start = range.kind === 'partial' ? range.start : 0
-      const end = range.kind === 'partial' ? range.end : size - 1
-      const length = size === 0 ? 0 : end - start + 1
       res.setHeader('Content-Type', contentTypeFor(resolved.file, o.typeFor?.(rawPath)))
-      res.setHeader('Content-Length', String(length))
       res.setHeader('X-Content-Type-Options', 'nosniff')
-      if (range.kind === 'partial') res.setHeader('Content-Range', contentRange(start, end, size))
-      res.writeHead(range.kind === 'partial' ? 206 : 200)
-      if (method === 'HEAD' || length === 0) {
-        res.end()
-        return
-      }
-      const body = fh.createReadStream({ start, end, autoClose: true })
       handedOff = true
-      await pumpBody(body, res, {
+      await sendOpenFile(req, res, {
+        file: resolved.file,
+        fh,
+        st,
+        headers: headersForSend(method, req.headers, { etag, mtimeMs: st.mtimeMs }, st.size),
         onSent: (n) => { hooks.bytes(rawPath, n) },
         signal,
         ...(o.bandwidthBytesPerSec !== undefined ? { bytesPerSec: o.bandwidthBytesPerSec } : {})
