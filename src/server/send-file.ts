@@ -12,8 +12,8 @@
 //   access log, benchmarks) and paces them for the far-origin benchmark.
 //   send's own stream() would pipe the file with neither.
 //
-// If a send release stops calling these methods, the counting tests in
-// test/unit/server/static.test.ts and stats.test.ts fail.
+// If a send release stops calling these methods, test/unit/server/send-file.test.ts
+// fails (send would stat and read a path that does not exist).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'

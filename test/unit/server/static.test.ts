@@ -23,7 +23,9 @@ beforeAll(async () => {
     '/swarmcdn-sw.js': 'self.x=1',
     '/empty.txt': '',
     '/.env': 'SECRET=1',
-    '/a b.txt': 'space'
+    '/a b.txt': 'space',
+    '/100%.txt': 'percent',
+    '/a#b?.txt': 'hash'
   })
   await symlink(join(site.base, 'secret.txt'), join(site.dir, 'escape.txt'))
   srv = await startServer({ dir: site.dir, port: 0, quiet: true })
@@ -66,6 +68,9 @@ describe('full responses', () => {
     const r = await request(srv.port, '/a%20b.txt')
     expect(r.status).toBe(200)
     expect(r.body.toString()).toBe('space')
+    // The file's path reaches send URL-encoded and is decoded once: `%`, `#`, `?` survive.
+    expect((await request(srv.port, '/100%25.txt')).body.toString()).toBe('percent')
+    expect((await request(srv.port, '/a%23b%3F.txt')).body.toString()).toBe('hash')
   })
 
   it('labels types, with charset for text, JS and JSON', async () => {
