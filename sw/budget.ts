@@ -2,8 +2,12 @@
 // `data-storage-budget` (the leader's engine hands it over with its port); the
 // default is bounded by what the browser grants this origin.
 import { get, set } from 'idb-keyval'
+import { idbKey } from '../src/shared/cache-keys.js'
 
-const BUDGET_KEY = 'swarmcdn:storage-budget'
+declare const self: ServiceWorkerGlobalScope
+
+/** Per scope: each swarmcdn site on the origin sets its own budget (cache-keys.ts). */
+const BUDGET_KEY = idbKey('budget', self.registration.scope)
 /**
  * Default budget: enough for a media-heavy site's assets, small next to the
  * quota a desktop browser grants (Chromium: up to 60 % of free disk).

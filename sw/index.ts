@@ -27,7 +27,10 @@ async function kill (): Promise<void> {
   markKilled()
   debug('kill switch: unregistering')
   // Open pages stop their engines now; their next navigation is uncontrolled.
-  for (const c of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) c.postMessage({ type: 'swarmcdn:killed' })
+  // Only this site's pages: the origin's other swarmcdn sites (other paths) are not killed.
+  for (const c of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
+    if (c.url.startsWith(self.registration.scope)) c.postMessage({ type: 'swarmcdn:killed' })
+  }
   try { await dropAll() } catch { /* ignore */ }
   // Inside a site's own worker: the site's worker stays, swarmcdn only stops.
   if (!embedded) await self.registration.unregister()

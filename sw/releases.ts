@@ -7,16 +7,15 @@ import type { SwToPage } from '../src/shared/protocol.js'
 import { ASSET_CACHE, MANIFEST_URL, META_CACHE, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
 import { remove } from './store.js'
-import { cacheIndexKey } from '../src/shared/cache-keys.js'
+import { cacheIndexKey, idbKey } from '../src/shared/cache-keys.js'
 import { whenQuiet } from './quiet.js'
 import { fetchManifest } from './lifecycle.js'
 
 declare const self: ServiceWorkerGlobalScope
 
 // Per scope: two swarmcdn sites on one origin share its IndexedDB.
-const SCOPE_PATH = new URL(self.registration.scope).pathname
-const BINDINGS_KEY = SCOPE_PATH === '/' ? 'swarmcdn:bindings' : `swarmcdn:bindings:${SCOPE_PATH}`
-const CURRENT_KEY = SCOPE_PATH === '/' ? 'swarmcdn:current' : `swarmcdn:current:${SCOPE_PATH}`
+const BINDINGS_KEY = idbKey('bindings', self.registration.scope)
+const CURRENT_KEY = idbKey('current', self.registration.scope)
 
 let current: Manifest | null = null
 let manifestError: string | null = null

@@ -6,12 +6,14 @@
 // kept in IndexedDB, so a restarted worker (Chromium stops idle workers after
 // ~30 s) never reports the same bytes twice.
 import { get, set } from 'idb-keyval'
+import { idbKey } from '../src/shared/cache-keys.js'
 
 declare const self: ServiceWorkerGlobalScope
 
 /** The origin admits about 4 reports a second per address (src/server/reports.ts); one per 10 s per visitor is far below. */
 export const REPORT_INTERVAL_MS = 10_000
-const KEY = 'swarmcdn:reported'
+/** Per scope: each site's counters have their own baseline (cache-keys.ts). */
+const KEY = idbKey('reported', self.registration.scope)
 
 export interface ReportTotals {
   bytesFromPeers: number

@@ -1,6 +1,7 @@
 // Byte counters by source, persisted in IndexedDB so an SW restart (Chromium
 // stops idle workers after ~30 s) does not reset a visitor's numbers.
 import { get, set } from 'idb-keyval'
+import { idbKey } from '../src/shared/cache-keys.js'
 import { whenQuiet } from './quiet.js'
 import { currentManifest } from './releases.js'
 import { reportCounters } from './report.js'
@@ -8,7 +9,8 @@ import { emptyCounters, type AssetDelivery, type Counters, type FallbackReason, 
 
 declare const self: ServiceWorkerGlobalScope
 
-const KEY = 'swarmcdn:sw-stats'
+/** Per scope: each swarmcdn site on the origin counts its own bytes (cache-keys.ts). */
+const KEY = idbKey('stats', self.registration.scope)
 /** Keep the per-asset table bounded on sites with many assets. */
 const MAX_ASSETS = 2000
 

@@ -4,15 +4,16 @@
 // writes; the engine reads the same entries to seed. A budget bounds it, with
 // least-recently-used eviction across releases; a quota error evicts and
 // retries, and never breaks a delivery.
-import { get, set } from 'idb-keyval'
-import { ASSET_CACHE, META_CACHE, cacheIndexKey, cacheUrlOf } from '../src/shared/cache-keys.js'
+import { delMany, get, set } from 'idb-keyval'
+import { ASSET_CACHE, META_CACHE, allIdbKeys, cacheIndexKey, cacheUrlOf, idbKey } from '../src/shared/cache-keys.js'
 import { debug } from './debug.js'
 import { refreshEstimate, storageBudget } from './budget.js'
 import { whenQuiet } from './quiet.js'
 
 declare const self: ServiceWorkerGlobalScope
 
-const LRU_KEY = 'swarmcdn:lru'
+/** Per scope: another swarmcdn site on the origin keeps its own index (cache-keys.ts). */
+const LRU_KEY = idbKey('lru', self.registration.scope)
 /** Times a put is retried after a quota error, each after evicting more. */
 const QUOTA_RETRIES = 2
 
@@ -175,10 +176,14 @@ export function forgetCached (key: string): void {
   void storeIndex().then((s) => s.delete(key))
 }
 
+/**
+ * Removes everything this site keeps in the browser: its caches and its
+ * IndexedDB keys. Only this scope's: another swarmcdn site under another path
+ * of the same origin keeps its own (cache-keys.ts scopedName).
+ */
 export async function dropAll (): Promise<void> {
   index = Promise.resolve(new Map())
-  // Only this scope's caches: another swarmcdn site under another path of the
-  // same origin keeps its own (cache-keys.ts useScope).
   await caches.delete(ASSET_CACHE)
   await caches.delete(META_CACHE)
+  await delMany(allIdbKeys(self.registration.scope)).catch(() => { /* no IndexedDB: nothing kept there */ })
 }

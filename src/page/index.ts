@@ -12,7 +12,7 @@ import { iceSource } from './ice.js'
 import { LeaderLock } from './leader.js'
 import { swStats } from './sw-stats.js'
 import type { EngineHandle, EngineModule, SwarmcdnStats } from './types.js'
-import { CONSENT_KEY, DISABLED_KEY, KILLED_KEY, OPTOUT_KEY, load, store } from './storage.js'
+import { CONSENT_KEY, DISABLED_KEY, KILLED_KEY, OPTOUT_KEY, load, store, useStorageScope } from './storage.js'
 
 const debug = makeDebug('page')
 /** How long a first visit waits for the new SW to take control. */
@@ -42,6 +42,7 @@ class Swarmcdn extends EventTarget {
   constructor (opts: LoaderOptions, problems: string[]) {
     super()
     this.options = opts
+    useStorageScope(opts.scope)
     this.lock = new LeaderLock(new URL(opts.scope).pathname)
     setDebug(opts.debug)
     this.iceServers = iceSource(opts.iceUrl, opts.iceServers)

@@ -7,8 +7,12 @@
 // What the SW decided per player is kept in IndexedDB, so a player resumed
 // after the browser stopped an idle SW is answered the same way.
 import { get, set } from 'idb-keyval'
+import { idbKey } from '../../src/shared/cache-keys.js'
 
-const KEY = 'swarmcdn:players'
+declare const self: ServiceWorkerGlobalScope
+
+/** Per scope: another swarmcdn site on the origin keeps its own (cache-keys.ts). */
+const KEY = idbKey('players', self.registration.scope)
 const MAX_PLAYERS = 1000
 
 /** By client and path: whether this SW has answered that player from its start. */
