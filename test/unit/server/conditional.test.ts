@@ -80,6 +80,12 @@ describe('If-None-Match / If-Modified-Since → 304', () => {
     expect((await get({ 'If-None-Match': '"stale"', 'If-Modified-Since': AFTER })).status).toBe(200)
   })
 
+  it("Cache-Control: no-cache asks for the whole body even with matching validators (send's end-to-end reload)", async () => {
+    expect((await get({ 'If-None-Match': TAG, 'Cache-Control': 'no-cache' })).status).toBe(200)
+    // What fetch's 'no-cache' mode and a normal reload send: still revalidated.
+    expect((await get({ 'If-None-Match': TAG, 'Cache-Control': 'max-age=0' })).status).toBe(304)
+  })
+
   it('304 for HEAD too, and before any Range', async () => {
     expect((await get({ 'If-None-Match': TAG }, 'HEAD')).status).toBe(304)
     const r = await get({ 'If-None-Match': TAG, Range: 'bytes=0-9' })

@@ -1,4 +1,5 @@
-// The static origin against a real server on 127.0.0.1, port 0.
+// The static origin against a real server on 127.0.0.1, port 0. Every
+// conditional case (304, 412, If-Range) is in conditional.test.ts.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
