@@ -9,7 +9,7 @@
 //   so what the headers describe is what is sent;
 // - the body: the byte span send chose is read from that handle and written
 //   by our pump, which counts only the bytes the socket accepted (stats,
-//   access log, benchmarks) and paces them for the far-origin benchmark.
+//   metrics, history, benchmarks) and paces them for the far-origin benchmark.
 //   send's own stream() would pipe the file with neither.
 //
 // If a send release stops calling these methods, test/unit/server/send-file.test.ts
