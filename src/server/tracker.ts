@@ -91,6 +91,9 @@ interface Conn {
   alive: boolean
 }
 
+/** The upgrade headers bittorrent-tracker keeps per socket (see adopt). */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' }
 
 function isRecord (v: unknown): v is Record<string, unknown> {
@@ -182,21 +185,62 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
     return true
   }
 
+  // One handler of each kind for every socket (ws calls them with the socket
+  // as `this`), not closures per socket: at 100k peers per cluster each
+  // closure and its context is ~0.1 KiB per peer (bench/RESULTS.md).
+  function onClose (this: TrackerSocket): void {
+    conns.delete(this)
+    // Runs before bittorrent-tracker's own close handler, which clears these.
+    opts.cluster?.left(this.peerId, this.infoHashes)
+  }
+  function onError (err: Error & { code?: string }): void {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') reject('oversized')
+    log('socket error', err.message)
+  }
+  function onPong (this: TrackerSocket): void {
+    const c = conns.get(this)
+    if (c !== undefined) c.alive = true
+  }
+  function onMessage (this: TrackerSocket, data: RawData, isBinary: boolean): void {
+    const ws = this
+    const conn = conns.get(ws)
+    if (conn === undefined) return
+    if (!takeToken(conn)) {
+      reject('rate_limited')
+      ws.terminate()
+      return
+    }
+    const text = isBinary ? null : rawToString(data)
+    let msg: unknown
+    try {
+      if (text === null) throw new Error('binary frame')
+      msg = JSON.parse(text)
+    } catch {
+      reject('invalid_message')
+      ws.send(JSON.stringify({ 'failure reason': 'swarmcdn: message is not JSON text' }))
+      return
+    }
+    const problem = validateTrackerMessage(msg)
+    if (problem !== null) {
+      reject('invalid_message')
+      ws.send(JSON.stringify({ 'failure reason': `swarmcdn: ${problem}` }))
+      return
+    }
+    // Cleared by bittorrent-tracker when it is done with the socket.
+    ws.onMessageBound?.(text)
+  }
+
   function adopt (ws: TrackerSocket, req: IncomingMessage): void {
-    const conn: Conn = { tokens: MESSAGE_BURST, refilledAt: Date.now(), alive: true }
-    conns.set(ws, conn)
-    ws.on('close', () => {
-      conns.delete(ws)
-      // Runs before bittorrent-tracker's own close handler, which clears these.
-      opts.cluster?.left(ws.peerId, ws.infoHashes)
-    })
-    ws.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') reject('oversized')
-      log('socket error', err.message)
-    })
-    ws.on('pong', () => { conn.alive = true })
-    // bittorrent-tracker adopts the socket (and adds its own message listener)...
-    wss.emit('connection', ws, req)
+    conns.set(ws, { tokens: MESSAGE_BURST, refilledAt: Date.now(), alive: true })
+    ws.on('close', onClose)
+    ws.on('error', onError)
+    ws.on('pong', onPong)
+    // bittorrent-tracker adopts the socket (and adds its own message
+    // listener). It keeps the request it is given until the first message and
+    // then its headers for the socket's life, for nothing this tracker uses
+    // (it reads X-Forwarded-For only with trustProxy, which is off): it gets
+    // the remote address alone, not a browser's ~1-2 KB of headers per peer.
+    wss.emit('connection', ws, { headers: NO_HEADERS, connection: { remoteAddress: req.socket.remoteAddress ?? '', remotePort: req.socket.remotePort } })
     // ...which we put behind our checks.
     const inner = ws.onMessageBound
     if (typeof inner !== 'function') {
@@ -207,31 +251,7 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
       return
     }
     ws.off('message', inner)
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (!takeToken(conn)) {
-        reject('rate_limited')
-        ws.terminate()
-        return
-      }
-      const text = isBinary ? null : rawToString(data)
-      let msg: unknown
-      try {
-        if (text === null) throw new Error('binary frame')
-        msg = JSON.parse(text)
-      } catch {
-        reject('invalid_message')
-        ws.send(JSON.stringify({ 'failure reason': 'swarmcdn: message is not JSON text' }))
-        return
-      }
-      const problem = validateTrackerMessage(msg)
-      if (problem !== null) {
-        reject('invalid_message')
-        ws.send(JSON.stringify({ 'failure reason': `swarmcdn: ${problem}` }))
-        return
-      }
-      // Cleared by bittorrent-tracker when it is done with the socket.
-      ws.onMessageBound?.(text)
-    })
+    ws.on('message', onMessage)
   }
 
   const heartbeat = setInterval(() => {

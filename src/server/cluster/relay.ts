@@ -115,6 +115,18 @@ export function createClusterRelay (opts: ClusterOptions): ClusterRelay {
   })
   const up = (): boolean => !closed && link.state() === 'up'
 
+  // One string per process id, however many routes name it (each parsed
+  // message would otherwise bring its own copy).
+  const nodeIds = new Map<string, string>()
+  function nodeId (n: string): string {
+    const known = nodeIds.get(n)
+    if (known !== undefined) return known
+    // Ids change at every process start; a long-lived process forgets old ones.
+    if (nodeIds.size >= 1024) nodeIds.clear()
+    nodeIds.set(n, n)
+    return n
+  }
+
   function localSocket (infoHash: string, peerId: string): TrackerSocket | null {
     const peer = server?.torrents[infoHash]?.peers.peek(peerId)
     const socket = peer?.socket
@@ -145,7 +157,7 @@ export function createClusterRelay (opts: ClusterOptions): ClusterRelay {
       const out: Record<string, unknown> = { action: 'announce', offer_id: msg.offerId, peer_id: hex2bin(msg.peerId), info_hash: hex2bin(msg.infoHash) }
       if (msg.type === 'offer') {
         out.offer = { type: 'offer', sdp: msg.offer.sdp }
-        routes.set(msg.infoHash, msg.peerId, msg.from)
+        routes.set(msg.infoHash, msg.peerId, nodeId(msg.from))
       } else {
         out.answer = { type: 'answer', sdp: msg.answer.sdp }
       }
@@ -232,8 +244,11 @@ export function createClusterRelay (opts: ClusterOptions): ClusterRelay {
       const key = typeof socket === 'object' && socket !== null ? socket : params
       // In order per socket: an announce waiting on Redis is never overtaken
       // by the same visitor's next message (a `stopped`, say).
-      const next = (chains.get(key) ?? Promise.resolve()).then(() => announce(params)).catch((err: unknown) => {
+      const next: Promise<void> = (chains.get(key) ?? Promise.resolve()).then(() => announce(params)).catch((err: unknown) => {
         log('announce', err instanceof Error ? err.message : err)
+      }).then(() => {
+        // An idle socket keeps no settled promise (~0.1 KiB per peer).
+        if (chains.get(key) === next) chains.delete(key)
       })
       chains.set(key, next)
       return next

@@ -1,5 +1,7 @@
 // Which process an offer came from, so that the answer to it finds its way
-// back: (swarm, offering peer) → node. Bounded in size and in age.
+// back: (swarm, offering peer) → node. Bounded in size and in age: expired
+// routes are dropped as new ones come, so the book holds about one TTL's worth
+// of offers, not MAX_ROUTES of them.
 
 /**
  * bittorrent-tracker's client gives up on an unanswered offer after 50 s
@@ -19,10 +21,11 @@ export class RouteBook {
     // Re-inserting moves the key to the end of the Map's order (newest).
     this.routes.delete(key)
     this.routes.set(key, { node, at: now })
-    while (this.routes.size > this.max) {
-      const oldest = this.routes.keys().next().value
-      if (oldest === undefined) break
-      this.routes.delete(oldest)
+    // The Map is in insertion order, so oldest first: drop the expired ones
+    // (answered or not, a route is useless after its TTL), then any past the cap.
+    for (const [k, r] of this.routes) {
+      if (this.routes.size <= this.max && now - r.at <= this.ttlMs) break
+      this.routes.delete(k)
     }
   }
 

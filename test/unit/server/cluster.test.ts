@@ -8,6 +8,7 @@ import { startTracker, type RunningTracker } from '../../../src/server/index.js'
 import { startRedis, freePort, type RedisProcess } from '../../redis-server.js'
 import { Client, announce, withOffers, answerTo, isOffer, isAnswer, isReply } from './tracker-client.js'
 import { peerId } from './helpers.js'
+import { RouteBook } from '../../../src/server/cluster/routes.js'
 
 const H1 = '1'.repeat(40)
 const hex = (s: string): string => Buffer.from(s, 'latin1').toString('hex')
@@ -212,5 +213,28 @@ describe('tracker cluster on Redis', () => {
     expect(a.inbox.filter(isOffer)).toHaveLength(0)
     const text = await (await fetch(t1.metricsUrl)).text()
     expect(text).toMatch(/swarmcdn_cluster_dropped_total\{reason="malformed"\} 15/)
+  })
+})
+
+describe('answer routes', () => {
+  it('drop expired routes as new ones come, and hold at most the cap', () => {
+    const book = new RouteBook(3, 1000)
+    book.set(H1, 'a'.repeat(40), 'n1', 0)
+    book.set(H1, 'b'.repeat(40), 'n2', 500)
+    expect(book.size).toBe(2)
+    // At 1,200 ms the first route (0 ms) is past its TTL: the next set drops it.
+    book.set(H1, 'c'.repeat(40), 'n3', 1200)
+    expect(book.size).toBe(2)
+    expect(book.get(H1, 'a'.repeat(40), 1200)).toBeNull()
+    expect(book.get(H1, 'b'.repeat(40), 1200)).toBe('n2')
+    // Past the cap, the oldest go first even when not yet expired.
+    book.set(H1, 'd'.repeat(40), 'n4', 1300)
+    book.set(H1, 'e'.repeat(40), 'n5', 1400)
+    expect(book.size).toBe(3)
+    expect(book.get(H1, 'b'.repeat(40), 1400)).toBeNull()
+    expect(book.get(H1, 'e'.repeat(40), 1400)).toBe('n5')
+    // A refreshed route moves to the newest end and lives a whole TTL again.
+    book.set(H1, 'c'.repeat(40), 'n3', 2300)
+    expect(book.get(H1, 'c'.repeat(40), 3200)).toBe('n3')
   })
 })
