@@ -172,7 +172,8 @@ export async function startServer (opts: ServerOptions): Promise<RunningServer> 
       res.end()
       return
     }
-    if (path === REPORT_PATH) return handleReport(req, res, reportSink)
+    // A site published under a base (`--base /docs/`) reports to <base>swarmcdn/report (sw/report.ts).
+    if (path.endsWith(REPORT_PATH)) return handleReport(req, res, reportSink)
     if (path === HISTORY_PATH) {
       if (method === 'OPTIONS') return sendServicePreflight(res, access)
       if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res, 'GET, HEAD')

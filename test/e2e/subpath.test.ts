@@ -131,6 +131,9 @@ describe('two swarmcdn sites on one origin under /docs/ and /blog/', () => {
     // The docs page's requests for blog assets are the blog site's business: not its SW's.
     const r = await b.docs.evaluate(async () => (await fetch('/blog/js/app.js')).headers.get('x-swarmcdn-source'))
     expect(r).toBeNull()
+    // Both sites' visitors report their peer bytes to the origin (each to <base>swarmcdn/report).
+    const peerBytes = BASES.reduce((n, base) => n + Object.values(sites[base].assets).reduce((m, d) => m + d.length, 0), 0)
+    await expect.poll(() => server.stats().reported.bytesFromPeers, { timeout: 40_000, interval: 500 }).toBeGreaterThanOrEqual(peerBytes)
   })
 
   it('each keeps its own counters, verified index and budget in IndexedDB, across a worker restart', async () => {
