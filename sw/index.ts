@@ -1,7 +1,7 @@
 // swarmcdn service worker. Browsers allow no RTCPeerConnection here
 // (w3c/ServiceWorker#670), so peers are reached through the leader tab.
 import type { PageToSw, SwStats } from '../src/shared/protocol.js'
-import { PRUNE_DELAY_MS } from './config.js'
+import { MANIFEST_URL, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
 import { adoptAll, keepPrefetched } from './adopt.js'
 import { setConfiguredBudget } from './budget.js'
@@ -12,6 +12,7 @@ import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'
 import { noteActivity } from './quiet.js'
 import { checkScript, watchScript } from './lifecycle.js'
+import { addStaticRoutes } from './routes.js'
 import { attachLeader, hasLeader, notifyDropped, onLeaderLink } from './leader.js'
 import { bindNavigation, currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
 import { loadStats, snapshot } from './stats.js'
@@ -46,23 +47,15 @@ void loadStats()
 // A site's own worker decides when a new version of it takes over (skipWaiting).
 if (!embedded) {
   self.addEventListener('install', (event) => {
-    routeNavigationsToNetwork(event)
+    // Navigations, other origins, other methods and swarmcdn's own files go
+    // to the network without starting this worker (sw/routes.ts). What a
+    // navigation told the worker (a new page: bind it, re-check the manifest
+    // and the worker's own script) then comes from the page's loader, whose
+    // first message is a stats request (pageAppeared). Not in a site's own
+    // worker: its navigations (an offline page) and other requests are the site's.
+    addStaticRoutes(event, self.location.href, MANIFEST_URL, (rule, err) => debug('static route refused', JSON.stringify(rule.condition), err))
     event.waitUntil(self.skipWaiting())
   })
-}
-
-/**
- * Navigations are never answered here: with the Static Routing API (Chromium
- * 123+) the browser sends them to the network without starting this worker.
- * What a navigation told the worker (a new page: bind it, re-check the
- * manifest and the worker's own script) then comes from the page's loader,
- * whose first message is a stats request (pageAppeared). Not in a site's own
- * worker: its navigations (an offline page) are the site's.
- */
-function routeNavigationsToNetwork (event: ExtendableEvent): void {
-  const install = event as ExtendableEvent & { addRoutes?: (rules: unknown) => Promise<void> }
-  if (typeof install.addRoutes !== 'function') return
-  event.waitUntil(install.addRoutes({ condition: { requestMode: 'navigate' }, source: 'network' }).catch((err: unknown) => debug('static routes refused', err)))
 }
 
 const seenPages = new Set<string>()
