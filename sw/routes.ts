@@ -67,15 +67,16 @@ export function staticRoutes (script: string, manifest: string): RouterRule[] {
   ]
 }
 
-type Installing = ExtendableEvent & { addRoutes?: (rules: RouterRule | RouterRule[]) => Promise<void> }
+/** The install event, as far as routes need it (also typed where the DOM lib, not the worker's, is loaded). */
+interface Installing { waitUntil: (p: Promise<unknown>) => void, addRoutes?: (rules: RouterRule | RouterRule[]) => Promise<void> }
 
 /**
  * Adds the routes where the browser has the API; each refused group is
  * reported through `onRefused` and leaves its requests to the fetch event,
  * as before.
  */
-export function addStaticRoutes (event: ExtendableEvent, script: string, manifest: string, onRefused: (rule: RouterRule, err: unknown) => void): void {
-  const install = event as Installing
+export function addStaticRoutes (event: Installing, script: string, manifest: string, onRefused: (rule: RouterRule, err: unknown) => void): void {
+  const install = event
   if (typeof install.addRoutes !== 'function') return
   for (const rule of staticRoutes(script, manifest)) {
     let added: Promise<void>
@@ -85,6 +86,6 @@ export function addStaticRoutes (event: ExtendableEvent, script: string, manifes
       onRefused(rule, err)
       continue
     }
-    event.waitUntil(added.catch((err: unknown) => onRefused(rule, err)))
+    install.waitUntil(added.catch((err: unknown) => onRefused(rule, err)))
   }
 }
