@@ -3,9 +3,9 @@
 // the browser then neither starts the worker nor waits on a fetch event for
 // them (issue 13 §6, the no-peer overhead). Manifest assets still reach the
 // worker: routes are fixed for the worker's lifetime while the manifest
-// changes with every release, and a router holds at most 256 rules, so "every
-// path not in the manifest" cannot be a route. What can be is what no release
-// ever lists:
+// changes with every release, and a router holds a bounded number of rules
+// (Chromium refuses larger ones), so "every path not in the manifest" cannot
+// be a route. What can be is what no release ever lists:
 // - navigations (pages are never shared; what a navigation told the worker
 //   comes from the page's loader instead, see pageAppeared in sw/index.ts);
 // - other origins (only same-origin requests are shared);
