@@ -16,7 +16,7 @@ async function open ({ urls, from, count, batch }) {
     }
     await Promise.all(group)
   }
-  return { open: peers.length, failed, failures: peers.reduce((s, p) => s + (p.failures ?? 0), 0) }
+  return { open: peers.length, failed, lost: Peer.lost, failures: peers.reduce((s, p) => s + (p.failures ?? 0), 0) }
 }
 
 async function steady ({ ms }) {

@@ -39,6 +39,8 @@ function sdp (n, type) {
 const bin = (buf) => buf.toString('latin1')
 
 export class Peer {
+  /** Peers whose connection the tracker closed (not `close()`d here). */
+  static lost = 0
   constructor (url, n) {
     this.n = n
     this.infoHash = bin(bytes(20, 1_000_000 + Math.floor(n / SWARM_SIZE)))
@@ -59,6 +61,7 @@ export class Peer {
       this.ws.once('open', resolve)
       this.ws.once('error', reject)
       this.ws.on('message', (data) => this.onMessage(JSON.parse(data.toString())))
+      this.ws.once('close', () => { if (!this.closing) Peer.lost++ })
     })
   }
 
@@ -84,6 +87,6 @@ export class Peer {
     return answered
   }
 
-  close () { this.ws?.terminate() }
+  close () { this.closing = true; this.ws?.terminate() }
 }
 

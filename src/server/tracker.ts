@@ -57,6 +57,8 @@ export type RejectReason =
   | 'rate_limited'
   | 'too_many_connections'
   | 'bad_path'
+  /** Connection dropped: no pong for a whole heartbeat interval (a dead peer, or one starved of CPU). */
+  | 'no_pong'
 
 export interface TrackerOptions {
   /** Whether an infohash (40 lowercase hex) may have a swarm here. */
@@ -257,6 +259,7 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
   const heartbeat = setInterval(() => {
     for (const [ws, c] of conns) {
       if (!c.alive) {
+        reject('no_pong')
         ws.terminate()
         continue
       }
