@@ -7,8 +7,11 @@ export class ExactReader {
   private leftover: Uint8Array | null = null
   constructor (private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
 
-  /** `firstMs` bounds the first bytes, `stallMs` every later read. */
-  async read (n: number, firstMs: number, stallMs: number): Promise<ReadResult> {
+  /**
+   * `firstMs` bounds the first bytes, `stallMs` every later read;
+   * `onBytes` hears each chunk's size as it arrives (what rates.ts measures).
+   */
+  async read (n: number, firstMs: number, stallMs: number, onBytes?: (n: number) => void): Promise<ReadResult> {
     const out = new Uint8Array(n)
     let got = 0
     if (this.leftover) {
@@ -31,6 +34,7 @@ export class ExactReader {
       if (r === 'timeout') return 'timeout'
       if (r.done) return 'short'
       const chunk = r.value
+      onBytes?.(chunk.length)
       const take = Math.min(n - got, chunk.length)
       out.set(chunk.subarray(0, take), got)
       got += take

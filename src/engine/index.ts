@@ -185,6 +185,7 @@ async function startRelease (opts: EngineOptions, manifest: Manifest, startedAt:
     files,
     budget: opts.prefetchBudget,
     peersHold: (a) => holders.hold(...pieceSpan(torrent.pieceLength, a.offset, a.offset + a.size)),
+    onDemand: () => server.pending() > 0,
     store: async (path, data) => {
       const l = link.current()
       if (!l) return false

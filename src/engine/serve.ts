@@ -9,6 +9,7 @@ import { concatBytes } from './bytes.js'
 import { endRead } from './file-read.js'
 import type { Holders } from './holders.js'
 import type { EngineLink } from './sw-link.js'
+import { urgent } from './urgency.js'
 
 /** Verified pieces handed to the SW in one message: one verification unit (256 KiB block). */
 const HANDOFF_BATCH_BYTES = 256 * 1024
@@ -26,7 +27,7 @@ function streamsTransferable (): boolean {
 
 export interface ServeDeps { torrent: Torrent, manifest: Manifest, files: Map<string, TorrentFile>, holders: Holders }
 
-export function createServer (deps: ServeDeps): { install: (link: EngineLink) => void, stopAll: () => void } {
+export function createServer (deps: ServeDeps): { pending: () => number, install: (link: EngineLink) => void, stopAll: () => void } {
   const { torrent, manifest, files, holders } = deps
   const active = new Map<number, () => void>()
   const transferable = streamsTransferable()
@@ -34,17 +35,22 @@ export function createServer (deps: ServeDeps): { install: (link: EngineLink) =>
   const readStream = (path: string, start: number, end: number, req: number): ReadableStream<Uint8Array> => {
     const asset = manifest.assets[path]!
     const file = files.get(path)!
+    const pieceAt = (p: number): number => Math.floor((asset.offset + p) / torrent.pieceLength)
+    // Urgency (issue 13): the first unit of every request before the rest,
+    // so a small asset never waits behind a large one (urgency.ts).
+    const firstEnd = Math.min(end, start + (asset.blockSize ?? asset.size))
+    const firstIn = urgent(torrent, [pieceAt(start), pieceAt(firstEnd - 1)])
     const it = file[Symbol.asyncIterator]({ start, end: end - 1 })
     let closed = false
-    const stop = (): void => { if (!closed) { closed = true; active.delete(req); endRead(it) } }
+    const stop = (): void => { if (!closed) { closed = true; active.delete(req); endRead(it); firstIn() } }
     active.set(req, stop)
     let pos = start
-    const pieceAt = (p: number): number => Math.floor((asset.offset + p) / torrent.pieceLength)
     return new ReadableStream<Uint8Array>({
       pull: async (c) => {
         const r = await it.next()
         if (r.done || closed) { stop(); c.close(); return }
         pos += r.value.length
+        if (pos >= firstEnd) firstIn()
         // Pieces already verified here are batched into one message (16 KiB
         // pieces one by one were the handoff's main cost).
         let parts: Uint8Array[] | null = null
@@ -93,6 +99,8 @@ export function createServer (deps: ServeDeps): { install: (link: EngineLink) =>
   }
 
   return {
+    /** The SW's requests being read now (prefetch waits while there are any). */
+    pending: () => active.size,
     install: (link) => {
       link.handle('get', (p, ctx) => get(link, p, ctx))
       link.handle('ping', () => ({ at: Date.now() }))

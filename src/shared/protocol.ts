@@ -28,6 +28,8 @@ export type FallbackReason =
   | 'release-mismatch'
   /** The engine answered the request with an error. */
   | 'engine-error'
+  /** The origin's projected finish was ahead of the peers' (sw/rates.ts). */
+  | 'origin-faster'
 
 export interface Counters {
   bytesFromPeers: number

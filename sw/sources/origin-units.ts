@@ -8,7 +8,8 @@ import { unitBounds } from '../../src/shared/units.js'
 import { STALL_MS } from '../config.js'
 import { ExactReader } from '../exact-reader.js'
 import { MEDIA_WINDOW_UNITS } from '../plan.js'
-import { cacheable } from './origin.js'
+import { cacheable } from './cacheable.js'
+import * as rates from '../rates.js'
 
 /** Units per origin request: one media window (1 MiB of 256 KiB blocks). */
 export const ORIGIN_WINDOW_UNITS = MEDIA_WINDOW_UNITS
@@ -22,13 +23,14 @@ export class OriginUnits {
   /** Whether the origin lets these bytes be kept (Cache-Control, Vary). */
   mayStore = true
 
-  constructor (private readonly url: string, private readonly asset: ManifestAsset, private readonly lastUnit: number) {}
+  /** `windowUnits`: units per request at most (a hedge asks for what the peers will not send in one). */
+  constructor (private readonly url: string, private readonly asset: ManifestAsset, private readonly lastUnit: number, private readonly windowUnits = ORIGIN_WINDOW_UNITS) {}
 
   /** Unit u's bytes; units are read in order. Throws when the origin fails or after cancel(). */
-  async unit (u: number): Promise<Uint8Array<ArrayBuffer>> {
+  async unit (u: number, onBytes?: (n: number) => void): Promise<Uint8Array<ArrayBuffer>> {
     if (!this.reader || u !== this.at || u > this.last) await this.open(u)
     const [a, b] = unitBounds(this.asset, u)
-    const r = await this.reader!.read(b - a, STALL_MS * 5, STALL_MS * 5)
+    const r = await this.reader!.read(b - a, STALL_MS * 5, STALL_MS * 5, onBytes)
     if (!(r instanceof Uint8Array)) throw new Error(`origin ${r} at unit ${u}`)
     this.at = u + 1
     return r
@@ -41,10 +43,12 @@ export class OriginUnits {
 
   private async open (u: number): Promise<void> {
     this.reader?.cancel()
-    const last = Math.min(this.lastUnit, u + ORIGIN_WINDOW_UNITS - 1)
+    const last = Math.min(this.lastUnit, u + this.windowUnits - 1)
     const from = unitBounds(this.asset, u)[0]
     const to = unitBounds(this.asset, last)[1]
+    const asked = Date.now()
     const res = await fetch(this.url, { headers: { Range: `bytes=${from}-${to - 1}` }, credentials: 'same-origin', signal: this.abort.signal })
+    rates.origin.latency(Date.now() - asked)
     if (!res.body || (res.status !== 206 && res.status !== 200)) {
       await res.body?.cancel().catch(() => {})
       throw new Error(`origin answered ${res.status}`)

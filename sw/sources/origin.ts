@@ -10,7 +10,9 @@ import { whenQuiet } from '../quiet.js'
 import { withSource } from '../responses.js'
 import { countRequest, recordDelivery } from '../stats.js'
 import { clientOf, keepTarget, type DeliveryContext } from './context.js'
+import { cacheable } from './cacheable.js'
 import { decodedLength } from './decoded-length.js'
+import * as rates from '../rates.js'
 
 /**
  * Origin bodies up to this size are read into a Blob before the page gets them
@@ -29,13 +31,7 @@ function withinKeepalive<T> (read: Promise<T>): Promise<T> {
   return Promise.race([read, timeout]).finally(() => clearTimeout(timer))
 }
 
-export function cacheable (res: Response): boolean {
-  const cc = (res.headers.get('Cache-Control') ?? '').toLowerCase()
-  if (/\b(no-store|private)\b/.test(cc)) return false
-  const vary = (res.headers.get('Vary') ?? '').toLowerCase()
-  if (/(^|,)\s*(\*|cookie|authorization)\s*(,|$)/.test(vary)) return false
-  return true
-}
+export { cacheable } from './cacheable.js'
 
 /** Origin bytes [from, to) of the asset as a reader, by Range (a 200 is skipped forward). */
 export async function originReader (url: string, from: number, to: number): Promise<ExactReader> {
@@ -87,7 +83,9 @@ export async function keepFromStream (t: KeepTarget, body: ReadableStream<Uint8A
 /** The origin, as the browser would have fetched it, counted and (when it may be kept) handed to the keeper. */
 export async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason?: FallbackReason): Promise<Response> {
   const { asset, path, request } = ctx
+  const asked = Date.now()
   const res = await fetch(request)
+  rates.origin.latency(Date.now() - asked)
   countRequest('origin')
   const clientId = clientOf(ctx)
   const record = (bytes: number): void => recordDelivery(path, { source: 'origin', bytes, bytesBySource: { peer: 0, origin: bytes, cache: 0 }, at: Date.now(), ...(reason ? { reason } : {}) }, clientId)
@@ -113,7 +111,11 @@ export async function fromOrigin (ctx: DeliveryContext, partial: boolean, reason
   const target: KeepTarget = { ...t, defer: undefined }
 
   if (Number.isSafeInteger(declared) && declared <= BLOB_BODY_MAX_BYTES && (res.status === 200 || res.status === 206)) {
-    const blob = await withinKeepalive(res.blob())
+    // The body's time at the origin's rate (rates.ts): what the next request's choice weighs.
+    const transfer = rates.origin.begin(declared)
+    let blob: Blob
+    try { blob = await withinKeepalive(res.blob()) } finally { transfer.end() }
+    transfer.received(blob.size)
     countDelivered('origin', blob.size)
     record(blob.size)
     // Hashing small bodies waits for quiet so it never competes with the

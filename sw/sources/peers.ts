@@ -1,22 +1,25 @@
-// Source 2: peers, through the leader tab, and the origin by bounded Range
-// for what peers do not deliver. Decides and streams: the first unit must
-// arrive and verify within FIRST_BYTE_MS, later ones within STALL_MS; after
-// the first unit a failure switches to the origin (origin-units.ts) for the
-// rest, so the page never sees an error for what the origin can serve. A
-// cancel by the page (a seek, a navigation) is never taken for a stall: it
-// stops every source at once.
+// Source 2: peers, through the leader tab, hedged by the origin. A one-unit
+// request goes where it would finish first (rates.ts: the origin's and the
+// peers' measured first byte and throughput, behind what each already has to
+// send). A request that starts on peers is hedged unit by unit (hedged.ts):
+// when the peers' projected finish falls behind the origin's, the origin
+// fetches the missing units by bounded, block-aligned Range while the peers
+// keep filling, and the first copy that verifies is used. FIRST_BYTE_MS and
+// STALL_MS remain only as outer bounds on a peer. A cancel by the page (a
+// seek, a navigation) is never taken for a stall: it stops every source.
 import type { ByteSource, BytesBySource, FallbackReason, Source } from '../../src/shared/protocol.js'
 import { unitBounds, unitsOf } from '../../src/shared/units.js'
-import { FIRST_BYTE_MS, STALL_MS } from '../config.js'
 import { debug } from '../debug.js'
 import { ExactReader } from '../exact-reader.js'
 import { countDelivered, keepUnit } from '../keeper.js'
 import { requestFromLeader } from '../leader.js'
 import { sliceToSpan, type Plan } from '../plan.js'
+import * as rates from '../rates.js'
 import { assetResponse } from '../responses.js'
 import { countRequest, recordDelivery } from '../stats.js'
 import { clientOf, keepTarget, type DeliveryContext } from './context.js'
-import { ORIGIN_WINDOW_UNITS, OriginUnits } from './origin-units.js'
+import { HedgedUnits, type Got, type PeerStream } from './hedged.js'
+import { ORIGIN_WINDOW_UNITS } from './origin-units.js'
 import { claimUnits } from '../inflight.js'
 
 type BytesPlan = Extract<Plan, { kind: 'bytes' }>
@@ -29,13 +32,29 @@ type BytesPlan = Extract<Plan, { kind: 'bytes' }>
  */
 const PENDING_MAX_BYTES = 32 * 1024 * 1024
 
-interface PeerStream { reader: ExactReader, cancel: () => void }
-
-/** Resolves to a streaming Response once the first unit verified, or to the reason to use the origin. */
+/** Resolves to a Response once the first unit verified, or to the reason to use the origin alone. */
 export async function fromPeers (ctx: DeliveryContext, p: BytesPlan): Promise<Response | FallbackReason> {
-  const got = await requestFromLeader(ctx.path, p.fetch.start, p.fetch.end, ctx.manifest.infoHash)
+  const k = peerUnits(ctx, p)
+  if (k === 0) return 'origin-faster'
+  const last = p.u0 + k - 1
+  const askedAt = Date.now()
+  const got = await requestFromLeader(ctx.path, p.fetch.start, Math.min(p.fetch.end, unitBounds(ctx.asset, last)[1]), ctx.manifest.infoHash)
   if (typeof got === 'string') return got
-  return await deliverUnits(ctx, p, { reader: new ExactReader(got.stream.getReader()), cancel: got.cancel })
+  return await deliverUnits(ctx, p, { reader: new ExactReader(got.stream.getReader()), cancel: got.cancel, askedAt, last })
+}
+
+/**
+ * How many of the plan's first units to ask of the peers: as many as they
+ * would deliver, behind what they already have to send, about as soon as the
+ * origin would deliver the whole request (rates.ts); the origin fetches the
+ * rest at once. 0: the origin alone.
+ */
+function peerUnits (ctx: DeliveryContext, p: BytesPlan): number {
+  const n = p.u1 - p.u0 + 1
+  const originMs = rates.origin.finishIn(p.fetch.end - p.fetch.start)
+  let k = n
+  while (k > 0 && rates.originClearlyFirst(originMs, rates.peers.finishIn(unitBounds(ctx.asset, p.u0 + k - 1)[1] - p.fetch.start))) k--
+  return k
 }
 
 /** The plan's units from the origin by bounded Range, verified and kept as they pass. */
@@ -49,17 +68,6 @@ async function deliverUnits (ctx: DeliveryContext, p: BytesPlan, peer: PeerStrea
   const { asset, path } = ctx
   // Other requests for these units wait for this one (inflight.ts) until it ends.
   const release = claimUnits(asset.integrity, p.u0, p.u1)
-  let source: ByteSource = peer ? 'peer' : 'origin'
-  let origin: OriginUnits | null = null
-  let cancelled = false
-  const stopAll = (): void => {
-    cancelled = true
-    peer?.reader.cancel(); peer?.cancel()
-    origin?.cancel()
-  }
-  // The page gave up on the request before or while it streams.
-  const signal = ctx.request.signal as AbortSignal | undefined
-  signal?.addEventListener('abort', stopAll)
   // Verified units are stored when the delivery ends (puts during a transfer
   // cost it a quarter of its speed, bench/RESULTS.md), or once PENDING_MAX_BYTES
   // wait, so neither this SW nor the engine holds more than that.
@@ -80,29 +88,14 @@ async function deliverUnits (ctx: DeliveryContext, p: BytesPlan, peer: PeerStrea
       if ((pending += unitsOf(asset).unit) > PENDING_MAX_BYTES) void flush()
     }
   }
-
-  // Reads unit u from the current source and hands it to the keeper; on a
-  // peer failure switches to the origin.
-  const readUnit = async (u: number, first: boolean): Promise<{ bytes: Uint8Array<ArrayBuffer>, from: ByteSource } | FallbackReason> => {
-    const [a, b] = unitBounds(asset, u)
-    if (source === 'peer' && peer) {
-      const r = await peer.reader.read(b - a, first ? FIRST_BYTE_MS : STALL_MS, STALL_MS)
-      if (cancelled) throw new Error('cancelled')
-      if (r instanceof Uint8Array && await keepUnit(target, u, r, 'peer')) return { bytes: r, from: 'peer' }
-      peer.reader.cancel()
-      peer.cancel()
-      if (first) return r instanceof Uint8Array ? 'peer-hash-mismatch' : r === 'timeout' ? 'first-byte-timeout' : 'peer-length-mismatch'
-      debug('peer failed mid-stream, switching to origin', path, u, r instanceof Uint8Array ? 'hash' : r)
-      source = 'origin'
-    }
-    if (cancelled) throw new Error('cancelled')
-    origin ??= new OriginUnits(ctx.request.url, asset, p.u1)
-    const r = await origin.unit(u)
-    // Origin bytes that do not match are a deploy in progress: the origin is
-    // the truth for the page, but the keeper does not keep them.
-    await keepUnit(target, u, r, 'origin', origin.mayStore)
-    return { bytes: r, from: 'origin' }
-  }
+  const units = new HedgedUnits(ctx.request.url, asset, p.u0, p.u1, peer,
+    (u, bytes, from, mayStore) => keepUnit(target, u, bytes, from, mayStore))
+  let cancelled = false
+  const stopAll = (): void => { cancelled = true; units.cancel() }
+  // The page gave up on the request before or while it streams.
+  const signal = ctx.request.signal as AbortSignal | undefined
+  signal?.addEventListener('abort', stopAll)
+  units.start()
 
   const clientId = clientOf(ctx)
   const by: BytesBySource = { peer: 0, origin: 0, cache: 0 }
@@ -110,57 +103,51 @@ async function deliverUnits (ctx: DeliveryContext, p: BytesPlan, peer: PeerStrea
   const finish = (): void => {
     if (finished) return
     finished = true
+    units.cancel()
     signal?.removeEventListener('abort', stopAll)
     ctx.event.waitUntil(flush().then(() => {
       // The keeper's stores of this delivery land before the requests waiting on these units look.
       release()
       const bytes = by.peer + by.origin + by.cache
-      recordDelivery(path, { source: sourceOf(by, source), bytes, bytesBySource: { ...by }, at: Date.now(), ...(reason ? { reason } : {}) }, clientId)
+      const why = reason ?? units.peerReason ?? undefined
+      recordDelivery(path, { source: sourceOf(by, peer ? 'peer' : 'origin'), bytes, bytesBySource: { ...by }, at: Date.now(), ...(why ? { reason: why } : {}) }, clientId)
     }))
   }
-  const slice = (u: number, got: { bytes: Uint8Array<ArrayBuffer>, from: ByteSource }): Uint8Array<ArrayBuffer> => {
+  const slice = (u: number, got: Got): Uint8Array<ArrayBuffer> => {
     const s = sliceToSpan(got.bytes, unitBounds(asset, u)[0], p.span)
     countDelivered(got.from, s.length)
     by[got.from] += s.length
     return s
   }
 
-  let first
+  let first: Got
   try {
-    first = await readUnit(p.u0, true)
+    first = await units.unit(p.u0)
   } catch (err) { stopAll(); finish(); throw err }
-  if (typeof first === 'string') { release(); signal?.removeEventListener('abort', stopAll); return first }
   countRequest(first.from)
 
-  // A short answer (a media window) is read whole first, so its source header
-  // says exactly where its bytes came from (mixed when a peer failed midway),
-  // and the page gets it as one Blob the browser serves natively.
+  // A short answer (a media window, a small asset) is read whole first, so
+  // its source header says exactly where its bytes came from (mixed when
+  // both sent some), and the page gets it as one Blob the browser serves natively.
   if (p.u1 - p.u0 < ORIGIN_WINDOW_UNITS) {
     const parts: BlobPart[] = [slice(p.u0, first)]
     try {
-      for (let u = p.u0 + 1; u <= p.u1; u++) {
-        const got = await readUnit(u, false)
-        if (typeof got === 'string') throw new Error(got)
-        parts.push(slice(u, got))
-      }
+      for (let u = p.u0 + 1; u <= p.u1; u++) parts.push(slice(u, await units.unit(u)))
     } catch (err) { stopAll(); finish(); throw err }
     finish()
-    return assetResponse(asset, sourceOf(by, source), new Blob(parts), p.span, p.partial)
+    return assetResponse(asset, sourceOf(by, first.from), new Blob(parts), p.span, p.partial)
   }
 
   // A long answer streams unit by unit as the page reads; its header names
   // the source it starts from, its delivery event the bytes of each.
-  const startedFrom = first.from
   let next = p.u0 + 1
   const body = new ReadableStream<Uint8Array>({
     start: (c) => { c.enqueue(slice(p.u0, first)) },
     pull: async (c) => {
       try {
-        if (next > p.u1) { c.close(); stopAll(); finish(); return }
+        if (next > p.u1) { c.close(); finish(); return }
         const u = next++
-        const got = await readUnit(u, false)
-        if (typeof got === 'string') throw new Error(got)
-        c.enqueue(slice(u, got))
+        c.enqueue(slice(u, await units.unit(u)))
       } catch (err) {
         if (!cancelled) debug('delivery failed mid-stream', path, err)
         stopAll()
@@ -170,7 +157,7 @@ async function deliverUnits (ctx: DeliveryContext, p: BytesPlan, peer: PeerStrea
     },
     cancel: () => { stopAll(); finish() }
   }, { highWaterMark: 0 })
-  return assetResponse(asset, startedFrom, body, p.span, p.partial)
+  return assetResponse(asset, first.from, body, p.span, p.partial)
 }
 
 /** `mixed` once bytes came from more than one source. */

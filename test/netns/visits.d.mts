@@ -10,6 +10,8 @@ export function assetHashes (page: Page, paths: string[]): Promise<Record<string
 export const LANDING_DWELL_MS: number
 export interface PageView {
   load: number
+  /** Each asset's responseEnd, ms after navigation start. */
+  ends: Record<string, number>
   assets: Record<string, 'peer' | 'origin' | 'cache' | null>
   bytesFromPeers: number
   bytesFromOrigin: number

@@ -40,7 +40,13 @@ export async function seed (browser, base, variant, paths) {
 function readLoad (page, paths) {
   return page.evaluate(async (paths) => {
     const nav = performance.getEntriesByType('navigation')[0]
-    const out = { load: nav.loadEventStart, assets: {}, bytesFromPeers: 0, bytesFromOrigin: 0 }
+    // Each asset's response end (ms after navigation start): which one held the load event back.
+    const ends = {}
+    for (const e of performance.getEntriesByType('resource')) {
+      const p = new URL(e.name).pathname
+      if (paths.includes(p)) ends[p] = Math.round(e.responseEnd)
+    }
+    const out = { load: nav.loadEventStart, ends, assets: {}, bytesFromPeers: 0, bytesFromOrigin: 0 }
     if (window.swarmcdn) {
       const s = await window.swarmcdn.stats()
       for (const p of paths) out.assets[p] = s.assets?.[p]?.source ?? null

@@ -57,7 +57,8 @@ describe.skipIf(unavailable !== null)('never slower on residential links (emulat
       ratio: Math.round(swarmMs / plainMs * 100) / 100,
       boundMs: Math.round(LOAD_FACTOR * plainMs + LOAD_SLACK_MS),
       peerShare: Math.round(peerShare * 100) / 100,
-      sources: swarm.map((v) => v.assets)
+      sources: swarm.map((v) => v.assets),
+      ends: { originOnly: plain.map((v) => v.ends), withPeer: swarm.map((v) => v.ends) }
     }
     console.log(`netns residential: ${JSON.stringify(figures)}`)
     expect(peerShare, JSON.stringify(figures)).toBeGreaterThan(0)

@@ -1,0 +1,320 @@
+// One delivery's units, filled by whichever source gets them first (issue 13,
+// BitTorrent's end game). The peers are asked for the first units they can
+// deliver about as soon as the origin would deliver the whole request
+// (peers.ts decides how many); the origin fetches the rest at once. While
+// the peer stream fills its part in order, the delivery weighs its sources
+// again every HEDGE_TICK_MS: as soon as the peers' projected finish falls
+// clearly behind the origin's, the origin takes missing units from the back
+// of the peers' part by a bounded, block-aligned Range, while the peers keep
+// filling; when only the unit a peer is on is left, both race for it. Every
+// unit passes the keeper before it counts; the first that verifies is used.
+// Without a peer (or once it failed) the origin fills from the front, a
+// window at a time, only when the page reads into it.
+import type { ManifestAsset } from '../../src/shared/manifest.js'
+import type { ByteSource, FallbackReason } from '../../src/shared/protocol.js'
+import { unitBounds } from '../../src/shared/units.js'
+import { FIRST_BYTE_MS, STALL_MS } from '../config.js'
+import { debug } from '../debug.js'
+import type { ExactReader } from '../exact-reader.js'
+import * as rates from '../rates.js'
+import { ORIGIN_WINDOW_UNITS, OriginUnits } from './origin-units.js'
+
+export interface Got { bytes: Uint8Array<ArrayBuffer>, from: ByteSource }
+/** The peers' stream of units u0..last, asked for at `askedAt`. */
+export interface PeerStream { reader: ExactReader, cancel: () => void, askedAt: number, last: number }
+/** Verifies (and keeps) a unit; origin bytes that fail still reach the page (a deploy in progress). */
+export type Keep = (u: number, bytes: Uint8Array<ArrayBuffer>, from: ByteSource, mayStore: boolean) => Promise<boolean>
+
+/** How often a delivery weighs its sources again. */
+const HEDGE_TICK_MS = 50
+/**
+ * Units fetched ahead of what the page has read, at most: a long answer
+ * (a large file, an explicit Range) never holds more than 4 MiB in the SW.
+ */
+const AHEAD_UNITS = 16
+/**
+ * Units per origin request while peers fill the rest: 4 MiB, the bound of
+ * the origin's Blob path (origin.ts). One request, not many: the page's own
+ * requests share the browser's few connections to the origin.
+ */
+const HEDGE_WINDOW_UNITS = 16
+/** Peer bytes of this delivery, over at least OWN_RATE_MIN_MS, before its own rate replaces the shared one. */
+const OWN_RATE_BYTES = 16 * 1024
+const OWN_RATE_MIN_MS = 50
+
+export class HedgedUnits {
+  /** Verified units not yet read by the page. */
+  private readonly got = new Map<number, Got>()
+  /** Units verified from some source (read by the page, or waiting in `got`). */
+  private readonly held = new Set<number>()
+  private readonly waiters = new Map<number, Array<{ ok: (g: Got) => void, fail: (e: Error) => void }>>()
+  /** Units the origin fetches or fetched. */
+  private readonly claimed = new Set<number>()
+  /** Last unit the peers were asked for (u0 - 1: none). */
+  private readonly peerLast: number
+  /** Next unit the peer stream yields; next unit the page reads. */
+  private peerAt: number
+  private readAt: number
+  private peerAlive: boolean
+  private peerBytes = 0
+  private peerFirstAt: number | null = null
+  private readonly origins = new Set<OriginUnits>()
+  /** An origin window the page waits on (or the peers were never asked for) is in flight. */
+  private frontBusy = false
+  private originFailed = false
+  private stopped = false
+  private timer: ReturnType<typeof setInterval> | null = null
+  private roomWaiter: (() => void) | null = null
+  /**
+   * When the origin alone would have delivered the peers' part (with the
+   * peers' margin): a peer that has not sent a byte by then is late whatever
+   * its projection says, and the origin races it for what is left. Once
+   * bytes flow, its own measured rate decides.
+   */
+  private lateAt = Infinity
+  /** Why the peer stopped before delivering its first unit, if it did. */
+  peerReason: FallbackReason | null = null
+
+  constructor (
+    private readonly url: string,
+    private readonly asset: ManifestAsset,
+    private readonly u0: number,
+    private readonly u1: number,
+    private readonly peer: PeerStream | null,
+    private readonly keep: Keep
+  ) {
+    this.peerAt = u0
+    this.readAt = u0
+    this.peerAlive = peer !== null
+    this.peerLast = peer ? Math.min(u1, peer.last) : u0 - 1
+  }
+
+  start (): void {
+    if (this.peer) {
+      const mine = this.bytesOf(this.u0, this.peerLast)
+      this.lateAt = this.peer.askedAt + rates.PEER_FACTOR * (rates.origin.firstByteMs() + mine / rates.origin.rate()) + rates.PEER_SLACK_MS
+      void this.runPeer(this.peer)
+    }
+    this.timer = setInterval(() => this.hedge(), HEDGE_TICK_MS)
+    this.hedge()
+  }
+
+  /** Unit u, verified, from whichever source had it first; units are read in order. */
+  unit (u: number): Promise<Got> {
+    this.readAt = u
+    this.roomWaiter?.()
+    const g = this.got.get(u)
+    if (g) { this.got.delete(u); return Promise.resolve(g) }
+    if (this.stopped) return Promise.reject(new Error('cancelled'))
+    if (this.originFailed && (!this.peerAlive || u > this.peerLast)) return Promise.reject(new Error('no source left'))
+    const p = new Promise<Got>((ok, fail) => {
+      const list = this.waiters.get(u) ?? []
+      list.push({ ok: (x) => { this.got.delete(u); ok(x) }, fail })
+      this.waiters.set(u, list)
+    })
+    this.hedge()
+    return p
+  }
+
+  /** Stops every source at once (a cancel by the page, or the delivery ended). */
+  cancel (): void {
+    if (this.stopped) return
+    this.stopped = true
+    if (this.timer) clearInterval(this.timer)
+    this.stopPeer()
+    for (const o of this.origins) o.cancel()
+    this.roomWaiter?.()
+    this.failWaiters(new Error('cancelled'))
+    this.got.clear()
+  }
+
+  private missing (u: number): boolean { return !this.held.has(u) }
+  private open (u: number): boolean { return !this.held.has(u) && !this.claimed.has(u) }
+
+  private set (u: number, g: Got): void {
+    if (this.stopped || !this.missing(u)) return
+    this.held.add(u)
+    const list = this.waiters.get(u)
+    if (list) { this.waiters.delete(u); for (const w of list) w.ok(g) } else this.got.set(u, g)
+    if (this.held.size === this.u1 - this.u0 + 1) {
+      if (this.timer) clearInterval(this.timer)
+      this.stopPeer()
+    } else if (this.peerAlive && this.restClaimedFrom(this.peerAt)) {
+      // Everything the peer has still to send is the origin's or here already.
+      this.stopPeer()
+    }
+  }
+
+  private failWaiters (err: Error): void {
+    for (const list of this.waiters.values()) for (const w of list) w.fail(err)
+    this.waiters.clear()
+  }
+
+  private restClaimedFrom (u: number): boolean {
+    for (let v = u; v <= this.peerLast; v++) if (this.open(v)) return false
+    return true
+  }
+
+  private stopPeer (): void {
+    if (!this.peer || !this.peerAlive) return
+    this.peerAlive = false
+    this.peer.reader.cancel()
+    this.peer.cancel()
+  }
+
+  private bytesOf (a: number, b: number): number {
+    if (b < a) return 0
+    return unitBounds(this.asset, b)[1] - unitBounds(this.asset, a)[0]
+  }
+
+  private async runPeer (peer: PeerStream): Promise<void> {
+    const transfer = rates.peers.begin(this.bytesOf(this.u0, this.peerLast))
+    const onBytes = (n: number): void => {
+      if (this.peerFirstAt === null) { this.peerFirstAt = Date.now(); rates.peers.latency(this.peerFirstAt - peer.askedAt) }
+      this.peerBytes += n
+      transfer.received(n)
+    }
+    try {
+      for (let u = this.u0; u <= this.peerLast && this.peerAlive && !this.stopped; u++) {
+        // A long answer: the peer stays at most AHEAD_UNITS ahead of the page.
+        while (u - this.readAt >= AHEAD_UNITS && !this.stopped) await new Promise<void>((resolve) => { this.roomWaiter = resolve })
+        const [a, b] = unitBounds(this.asset, u)
+        const first = u === this.u0
+        const r = await peer.reader.read(b - a, first ? FIRST_BYTE_MS : STALL_MS, STALL_MS, onBytes)
+        if (this.stopped || !this.peerAlive) return
+        if (!(r instanceof Uint8Array)) { this.peerFailed(u, r === 'timeout' ? (first ? 'first-byte-timeout' : 'stalled') : 'peer-length-mismatch'); return }
+        this.peerAt = u + 1
+        if (!this.missing(u)) continue
+        if (!(await this.keep(u, r, 'peer', true))) { this.peerFailed(u, 'peer-hash-mismatch'); return }
+        this.set(u, { bytes: r, from: 'peer' })
+      }
+      this.stopPeer()
+    } finally {
+      transfer.end()
+    }
+  }
+
+  private peerFailed (u: number, reason: FallbackReason): void {
+    debug('peer failed, the origin fills the rest', this.url, u, reason)
+    if (u === this.u0 && this.held.size === 0) this.peerReason = reason
+    this.stopPeer()
+    if (this.originFailed) this.failWaiters(new Error(`peer ${reason}, origin failed`))
+    this.hedge()
+  }
+
+  /**
+   * Starts the origin windows that are due: the units the peers were never
+   * asked for (or can no longer send), then, while the origin would finish
+   * its next window clearly before the peers finish what is left to them,
+   * units from the back of the peers' part. Each window taken shortens the
+   * peers' part and lengthens the origin's queue, so this settles in one pass.
+   */
+  private hedge (): void {
+    while (!this.stopped && !this.originFailed) {
+      const front = this.frontBusy ? null : this.frontWindow()
+      if (front) { this.runOrigin(front[0], front[1], true); continue }
+      if (!this.peerAlive) return
+      const back = this.backWindow()
+      if (!back) return
+      const peerMs = this.peerFinishMs()
+      if (peerMs === null || !rates.originClearlyFirst(rates.origin.finishIn(this.bytesOf(back[0], back[1])), peerMs)) return
+      this.runOrigin(back[0], back[1], false)
+    }
+  }
+
+  /**
+   * Ms until the peer would have sent every unit left to it; null while
+   * there is no evidence yet (no own rate, and no measured peer rate or a
+   * first byte not yet late): a prior alone never moves bytes to the origin.
+   */
+  private peerFinishMs (): number | null {
+    const now = Date.now()
+    if (now >= this.lateAt && this.peerFirstAt === null) return Infinity
+    let left = 0
+    for (let u = this.peerAt; u <= this.peerLast; u++) if (this.open(u)) left += this.bytesOf(u, u)
+    const ownRate = this.peerBytes >= OWN_RATE_BYTES && this.peerFirstAt !== null && now - this.peerFirstAt >= OWN_RATE_MIN_MS
+    if (!ownRate && (!rates.peers.measured() || now - this.peer!.askedAt < rates.peers.firstByteMs())) return null
+    const rate = ownRate
+      ? this.peerBytes / (now - this.peerFirstAt!)
+      : rates.peers.rate() / Math.max(1, rates.peers.active)
+    return left / rate
+  }
+
+  /**
+   * The highest open units of the peers' part, within what the page may hold
+   * ahead; above the peer's unit, or that unit itself once nothing else is
+   * left (the end game).
+   */
+  private backWindow (): [number, number] | null {
+    const top = Math.min(this.peerLast, this.readAt + AHEAD_UNITS - 1)
+    let b = -1
+    for (let u = top; u >= this.peerAt; u--) if (this.open(u)) { b = u; break }
+    if (b < 0) return null
+    let a = b
+    while (a - 1 >= this.peerAt && b - (a - 1) < HEDGE_WINDOW_UNITS && this.open(a - 1)) a--
+    if (a === this.peerAt && b > a) a++
+    return [a, b]
+  }
+
+  /**
+   * Units no peer will send: past the peers' part, from the first open one
+   * within what the page may hold ahead (in one request); once the peer is
+   * gone, from the unit the page waits for (a window at a time as it reads).
+   */
+  private frontWindow (): [number, number] | null {
+    const from = this.peerAlive ? Math.max(this.readAt, this.peerLast + 1) : this.readAt
+    const top = Math.min(this.u1, this.readAt + AHEAD_UNITS - 1)
+    let a = -1
+    for (let u = from; u <= top; u++) if (this.open(u)) { a = u; break }
+    if (a < 0) return null
+    if (!this.peerAlive && !this.waiters.size) return null
+    const size = this.peerAlive ? HEDGE_WINDOW_UNITS : ORIGIN_WINDOW_UNITS
+    let b = a
+    while (b + 1 <= top && b + 1 - a < size && this.open(b + 1)) b++
+    return [a, b]
+  }
+
+  /** Claims units a..b for the origin at once, then fetches them by one bounded Range. */
+  private runOrigin (a: number, b: number, front: boolean): void {
+    if (front) this.frontBusy = true
+    for (let u = a; u <= b; u++) this.claimed.add(u)
+    const origin = new OriginUnits(this.url, this.asset, b, b - a + 1)
+    this.origins.add(origin)
+    void this.fetchWindow(origin, a, b).finally(() => {
+      if (front) this.frontBusy = false
+      this.hedge()
+    })
+  }
+
+  private async fetchWindow (origin: OriginUnits, a: number, b: number): Promise<void> {
+    const transfer = rates.origin.begin(this.bytesOf(a, b))
+    try {
+      for (let u = a; u <= b && !this.stopped; u++) {
+        let rest = false
+        for (let v = u; v <= b; v++) if (this.missing(v)) rest = true
+        if (!rest) break
+        const r = await origin.unit(u, (n) => transfer.received(n))
+        if (this.stopped) return
+        if (!this.missing(u)) continue
+        await this.keep(u, r, 'origin', origin.mayStore)
+        this.set(u, { bytes: r, from: 'origin' })
+      }
+    } catch (err) {
+      if (this.stopped) return
+      debug('origin window failed', this.url, a, b, err)
+      this.originFailed = true
+      for (let u = a; u <= b; u++) this.claimed.delete(u)
+      // Units no peer will send fail for the page waiting on them.
+      const e = err instanceof Error ? err : new Error(String(err))
+      for (const [u, list] of [...this.waiters]) {
+        if (this.peerAlive && u <= this.peerLast) continue
+        this.waiters.delete(u)
+        for (const w of list) w.fail(e)
+      }
+    } finally {
+      transfer.end()
+      origin.cancel()
+      this.origins.delete(origin)
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// What the SW measures of its sources: priors until bytes moved, the
+// aggregate rate over busy time, projections behind the queue, and the
+// peers' margin against the origin.
+import { describe, expect, it } from 'vitest'
+import { Meter, originClearlyFirst, PEER_FACTOR, PEER_SLACK_MS } from '../../../sw/rates.js'
+
+function clock (): { now: () => number, advance: (ms: number) => void } {
+  let t = 1000
+  return { now: () => t, advance: (ms) => { t += ms } }
+}
+
+describe('Meter', () => {
+  it('answers its prior until enough bytes moved, then the aggregate rate over busy time', () => {
+    const c = clock()
+    const m = new Meter(3, 100, c.now)
+    expect(m.rate()).toBe(3)
+    expect(m.measured()).toBe(false)
+    expect(m.firstByteMs()).toBe(100)
+    // Two transfers at once share the link: 200 KB in 200 ms is 1000 bytes/ms in all.
+    const a = m.begin(100_000)
+    const b = m.begin(100_000)
+    expect(m.active).toBe(2)
+    expect(m.queued).toBe(200_000)
+    for (let i = 0; i < 10; i++) { c.advance(20); a.received(10_000); b.received(10_000) }
+    a.end(); b.end()
+    expect(m.active).toBe(0)
+    expect(m.queued).toBe(0)
+    expect(m.measured()).toBe(true)
+    expect(m.rate()).toBeCloseTo(1000, 5)
+    // Idle time is not busy time: the rate stays what the link did.
+    c.advance(5000)
+    expect(m.rate()).toBeCloseTo(1000, 5)
+  })
+
+  it('projects a request behind what is queued on the source', () => {
+    const c = clock()
+    const m = new Meter(2, 50, c.now)
+    expect(m.finishIn(1000)).toBe(50 + 1000 / 2)
+    const t = m.begin(4000)
+    expect(m.finishIn(1000)).toBe(50 + 5000 / 2)
+    t.received(1000)
+    expect(m.finishIn(1000)).toBe(50 + 4000 / 2)
+    t.end()
+    expect(m.finishIn(1000)).toBe(50 + 1000 / 2)
+  })
+
+  it('smooths the time to first byte', () => {
+    const m = new Meter(1, 100)
+    m.latency(40)
+    expect(m.firstByteMs()).toBe(40)
+    m.latency(140)
+    expect(m.firstByteMs()).toBeCloseTo(70, 5)
+  })
+})
+
+describe('originClearlyFirst', () => {
+  it('leaves a request to peers within the margin of issue 13 bound', () => {
+    const originMs = 200
+    const edge = PEER_FACTOR * originMs + PEER_SLACK_MS
+    expect(originClearlyFirst(originMs, edge)).toBe(false)
+    expect(originClearlyFirst(originMs, edge + 1)).toBe(true)
+    expect(originClearlyFirst(originMs, 10)).toBe(false)
+  })
+})
