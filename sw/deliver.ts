@@ -4,13 +4,12 @@
 // is the one place that verifies, stores, announces and counts.
 import { fromCache } from './sources/cache.js'
 import type { DeliveryContext } from './sources/context.js'
-import { answersPlayer, isMediaRequest, spendSwarmWait, swarmWaitLeft } from './sources/media.js'
+import { answersPlayer, isMediaRequest, passPlayerThrough, spendSwarmWait, swarmWaitLeft } from './sources/media.js'
 import { fromOrigin } from './sources/origin.js'
 import { fromOriginUnits, fromPeers } from './sources/peers.js'
 import { plan, windowed } from './plan.js'
 import { coveredInFlight } from './inflight.js'
 import { CONSOLIDATE_MAX_BYTES, FIRST_BYTE_MS } from './config.js'
-import { countRequest } from './stats.js'
 
 export type { DeliveryContext } from './sources/context.js'
 
@@ -23,7 +22,7 @@ const SWARM_PENDING = new Set<string>(['no-leader', 'engine-not-ready', 'no-peer
 export async function deliver (ctx: DeliveryContext): Promise<Response> {
   const range = ctx.request.headers.get('range')
   const media = isMediaRequest(ctx.request)
-  if (media && !(await answersPlayer(ctx.event.clientId, ctx.path, range))) return passThrough(ctx)
+  if (media && !(await answersPlayer(ctx.event.clientId, ctx.path, range))) return passPlayerThrough(ctx)
   // A player's open-ended Range gets one bounded window; it asks again from
   // the first byte it lacks. Explicit ranges and fetch() get all they ask.
   const p = media ? windowed(ctx.asset, plan(ctx.asset, range), range) : plan(ctx.asset, range)
@@ -61,16 +60,4 @@ export async function deliver (ctx: DeliveryContext): Promise<Response> {
   // whole asset the Blob path holds comes in one request (origin.ts).
   if (ctx.asset.blocks && (p.partial || ctx.asset.size > CONSOLIDATE_MAX_BYTES)) return fromOriginUnits(ctx, p, peer)
   return fromOrigin(ctx, p.partial, peer)
-}
-
-/**
- * A player that started outside the SW (media.ts): the browser's own fetch,
- * handed on untouched (a re-wrapped Response would be a second origin to the
- * player), so no source header. Its bytes never pass through the SW's
- * code, so only the request is counted: the player may read far less than
- * the Content-Length it announces.
- */
-async function passThrough (ctx: DeliveryContext): Promise<Response> {
-  countRequest('origin')
-  return await fetch(ctx.request)
 }

@@ -10,6 +10,7 @@ import { CacheChunkStore } from './cache-store.js'
 import { useScope } from '../shared/cache-keys.js'
 import { Holders } from './holders.js'
 import { PieceMap } from './layout.js'
+import { watchPlayers } from './players.js'
 import { markUnverified, markVerified, report as patches } from './patches.js'
 import { startPrefetch } from './prefetch.js'
 import { createServer } from './serve.js'
@@ -41,6 +42,12 @@ export interface EngineOptions {
   prefetchBudget: number
   /** The site's `data-storage-budget` in bytes; the SW's default when absent. */
   storageBudget?: number
+  /**
+   * The page was not controlled when it loaded (a first visit): its media
+   * elements started outside the SW, and are handed over once a peer holds
+   * their film (players.ts).
+   */
+  playersStartedOutside?: boolean
   debug: boolean
   onStatus: (s: EngineStatus) => void
 }
@@ -110,7 +117,8 @@ export async function start (opts: EngineOptions): Promise<EngineHandle> {
     inner = null
     await old.stop()
     // Until the new swarm is ready, status() reports the old one (stopped).
-    inner = shown = await startRelease(opts, m, startedAt)
+    // The page's players were handed over (or left alone) in the first release.
+    inner = shown = await startRelease({ ...opts, playersStartedOutside: false }, m, startedAt)
     if (stopped) await inner.stop()
   }
   const onSwMessage = (e: MessageEvent<SwToPage | null>): void => {
@@ -168,6 +176,9 @@ async function startRelease (opts: EngineOptions, manifest: Manifest, startedAt:
   uploadPolicy(torrent, opts.uploadBudget)
   const holders = new Holders(torrent)
   const server = createServer({ torrent, manifest, files, holders })
+  const players = opts.playersStartedOutside === true
+    ? watchPlayers(manifest, (a) => holders.hold(...pieceSpan(torrent.pieceLength, a.offset, a.offset + a.size)))
+    : null
   const link = linkToSw({
     infoHash: torrent.infoHash,
     ...(opts.storageBudget !== undefined ? { storageBudget: opts.storageBudget } : {}),
@@ -212,7 +223,15 @@ async function startRelease (opts: EngineOptions, manifest: Manifest, startedAt:
     if (s.bytesUploaded !== uploadedSent) { uploadedSent = s.bytesUploaded; link.current()?.notify('uploaded', { bytes: s.bytesUploaded }) }
     opts.onStatus(s)
   }
-  torrent.on('wire', (wire: { on: (ev: string, fn: () => void) => void }) => { firstPeerAt ??= Date.now(); wire.on('close', pushStatus); pushStatus() })
+  torrent.on('wire', (wire: { on: (ev: string, fn: () => void) => void }) => {
+    firstPeerAt ??= Date.now()
+    wire.on('close', pushStatus)
+    // A peer's pieces are known from what follows the wire: a bitfield, haves,
+    // or a seeder's have-all (BEP 6).
+    if (players) for (const ev of ['bitfield', 'have', 'have-all']) wire.on(ev, players.check)
+    pushStatus()
+  })
+  players?.check()
   const timer = setInterval(pushStatus, STATUS_INTERVAL_MS)
   pushStatus()
 
@@ -223,6 +242,7 @@ async function startRelease (opts: EngineOptions, manifest: Manifest, startedAt:
       if (stopped) return
       stopped = true
       clearInterval(timer)
+      players?.stop()
       prefetch.stop()
       window.removeEventListener('pagehide', prefetch.stop)
       server.stopAll()

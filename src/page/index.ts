@@ -38,6 +38,8 @@ class Swarmcdn extends EventTarget {
   private watching = false
   private channel: BroadcastChannel | null = null
   private registration: ServiceWorkerRegistration | null = null
+  /** A first visit: the page's players started before the SW controlled it (engine players.ts). */
+  private readonly uncontrolledAtLoad = !navigator.serviceWorker?.controller
 
   constructor (opts: LoaderOptions, problems: string[]) {
     super()
@@ -215,6 +217,7 @@ class Swarmcdn extends EventTarget {
           uploadBudget: this.options.uploadBudget,
           prefetchBudget: this.options.prefetchBudget,
           ...(this.options.storageBudget !== undefined && this.options.storageBudget >= 0 ? { storageBudget: this.options.storageBudget } : {}),
+          playersStartedOutside: this.uncontrolledAtLoad,
           debug: this.options.debug,
           onStatus: (s) => { this.onStatus(s); this.channel?.postMessage(s) }
         })

@@ -26,6 +26,6 @@ export interface EngineHandle { stop: () => Promise<void>, status: () => EngineS
 export interface EngineModule {
   start: (o: {
     manifestUrl: string, scope: string, iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy, uploadLimit: number,
-    uploadBudget: number, prefetchBudget: number, storageBudget?: number, debug: boolean, onStatus: (s: EngineStatus) => void
+    uploadBudget: number, prefetchBudget: number, storageBudget?: number, playersStartedOutside?: boolean, debug: boolean, onStatus: (s: EngineStatus) => void
   }) => Promise<EngineHandle>
 }

@@ -8,6 +8,9 @@
 // after the browser stopped an idle SW is answered the same way.
 import { get, set } from 'idb-keyval'
 import { idbKey } from '../../src/shared/cache-keys.js'
+import { plan, windowed } from '../plan.js'
+import { countRequest } from '../stats.js'
+import type { DeliveryContext } from './context.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -30,6 +33,48 @@ function remember (key: string, fromStart: boolean): void {
   if (started.size >= MAX_PLAYERS) started.delete(started.keys().next().value!)
   started.set(key, fromStart)
   set(KEY, [...started]).catch(() => {})
+}
+
+/**
+ * The page reloads a player that started outside the SW once a peer holds its
+ * film (src/engine/players.ts): this SW forgets how that player started, so
+ * the element's next request, from byte 0, is answered here. Kept on disk
+ * before the answer, so an SW restarted in between does not restore it.
+ */
+async function resetPlayers (clientId: string, paths: string[]): Promise<void> {
+  await load()
+  for (const p of paths) started.delete(`${clientId} ${p}`)
+  await set(KEY, [...started]).catch(() => {})
+}
+
+self.addEventListener('message', (event) => {
+  const msg = event.data as { type?: unknown, paths?: unknown, reply?: unknown } | null
+  if (msg?.type !== 'swarmcdn:players-reset' || !(msg.reply instanceof MessagePort)) return
+  const reply = msg.reply
+  const id = event.source && 'id' in event.source ? event.source.id : null
+  const paths = Array.isArray(msg.paths) ? msg.paths.filter((p): p is string => typeof p === 'string') : []
+  if (!id || paths.length === 0) { reply.postMessage(false); return }
+  event.waitUntil(resetPlayers(id, paths).then(() => reply.postMessage(true)))
+})
+
+/**
+ * A player that started outside the SW, answered by the browser's own fetch
+ * (a built Response would be a second origin to the player, see above), so
+ * no source header. Its open-ended Range is bounded to one media window
+ * (plan.ts windowed), as the SW's own answers are: the player asks again from
+ * the first byte it lacks, and the origin never sends far past what it reads.
+ * Its bytes never pass through the SW's code, so only the request is counted.
+ */
+export async function passPlayerThrough (ctx: DeliveryContext): Promise<Response> {
+  countRequest('origin')
+  const range = ctx.request.headers.get('range')
+  const p = windowed(ctx.asset, plan(ctx.asset, range), range)
+  if (p.kind !== 'bytes' || !p.partial || p.span.end >= ctx.asset.size) return await fetch(ctx.request)
+  return await fetch(ctx.request.url, {
+    headers: { Range: `bytes=${p.span.start}-${p.span.end - 1}` },
+    credentials: ctx.request.credentials,
+    signal: ctx.request.signal
+  })
 }
 
 export function isMediaRequest (request: Request): boolean {

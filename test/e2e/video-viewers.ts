@@ -83,9 +83,12 @@ export async function arrive (browser: Browser, base: string, arrival: Arrival, 
   const context = await browser.newContext()
   // When the SW took the page over: at navigation, or on a first visit at claim().
   await context.addInitScript(() => {
-    const w = window as unknown as { swarmcdnControlledAt: number | null }
+    const w = window as unknown as { swarmcdnControlledAt: number | null, swarmcdnReloadedAt: number | null }
     w.swarmcdnControlledAt = navigator.serviceWorker?.controller ? Date.now() : null
+    w.swarmcdnReloadedAt = null
     navigator.serviceWorker?.addEventListener('controllerchange', () => { w.swarmcdnControlledAt ??= Date.now() })
+    // A player reloaded after the SW took over ('emptied' does not bubble: caught on the way down).
+    document.addEventListener('emptied', () => { if (w.swarmcdnControlledAt !== null) w.swarmcdnReloadedAt ??= Date.now() }, true)
   })
   const requests = mediaRequests(context)
   const page = await context.newPage()
@@ -120,6 +123,13 @@ export function secondViewerOf (browser: Browser, origin: Origin, site: VideoSit
       await waitControlled(v.page)
       const controlledAt = await v.page.evaluate(() => (window as unknown as { swarmcdnControlledAt: number }).swarmcdnControlledAt)
       await waitForPeers(v.page)
+      if (arrival === 'first visit') {
+        // The player started before the SW controlled the page; once a peer
+        // holds the film, the page reloads it (src/engine/players.ts). The
+        // viewer presses play after that, with the metadata there again.
+        await v.page.waitForFunction(() => (window as unknown as { swarmcdnReloadedAt: number | null }).swarmcdnReloadedAt !== null, undefined, { timeout: 20_000 })
+        await metadataLoaded(v.page)
+      }
       const d = await duration(v.page)
       try {
         await playUntil(v.page, WATCH_SECONDS)
