@@ -10,7 +10,11 @@
 // Each viewer is measured both as a returning visitor (the SW installed by an
 // earlier page, so the player's first request meets the SW while the engine
 // starts) and as a first visit (the page is not controlled when the player
-// asks for the metadata, so that request goes to the origin natively).
+// asks for the metadata, so that request goes to the origin natively). The
+// second viewer on a first visit presses play once the page has handed its
+// player over to the SW (a peer holds the film: src/engine/players.ts
+// reloads the player nobody started); the origin's counter includes the
+// native metadata request.
 import { launch, publishSite, SCRIPT_TAG, serve, waitControlled, waitForPeers, waitForSeed } from './lib.js'
 import { FILM, FILM_PATH, LONG_FILM, makeVideoSite, metadataLoaded, pause, playUntil, seekTo, settled } from './video-site.js'
 
@@ -31,6 +35,11 @@ export const VIDEO_DEFINITION = `film: ${FILM.seconds} s H.264 at ${FILM.kbps} k
 /** Opens the watch page as a returning visitor or a first visit; resolves once the player has the metadata. */
 async function arrive (browser, base, arrival, plain = false) {
   const context = await browser.newContext()
+  // A player reloaded after the SW took over: the first visit's hand-over.
+  await context.addInitScript(() => {
+    window.swarmcdnReloadedAt = null
+    document.addEventListener('emptied', () => { if (navigator.serviceWorker?.controller) window.swarmcdnReloadedAt ??= Date.now() }, true)
+  })
   const page = await context.newPage()
   const dir = plain ? 'plain/' : ''
   if (arrival === 'returning') {
@@ -68,6 +77,10 @@ export async function video () {
           try {
             await waitControlled(v.page)
             await waitForPeers(v.page)
+            if (arrival === 'first visit') {
+              await v.page.waitForFunction(() => window.swarmcdnReloadedAt !== null, undefined, { timeout: 20_000 })
+              await metadataLoaded(v.page)
+            }
             const d = await v.page.evaluate(() => document.getElementById('film').duration)
             await playUntil(v.page, WATCH_SECONDS)
             for (const share of SEEK_POINTS) await playUntil(v.page, (await seekTo(v.page, d * share)) + WATCH_SECONDS)
