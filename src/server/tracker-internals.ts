@@ -19,7 +19,11 @@ export const TRACKER_INTERNALS = [
   // Swarm peers: an lru cache with `length`, `keys` and `peek`.
   'swarm.peers (length, keys, peek)',
   // Completed peers, reported as seeders.
-  'swarm.complete'
+  'swarm.complete',
+  // What the 'connection' handler reads of the upgrade request it is given
+  // (the tracker passes a stand-in with just these); checked by announcing
+  // in test/unit/server/tracker-internals.test.ts.
+  'upgradeReq (headers, connection.remoteAddress, connection.remotePort)'
 ] as const
 export type TrackerInternal = typeof TRACKER_INTERNALS[number]
 

@@ -39,6 +39,14 @@ describe('bittorrent-tracker internals', () => {
       const answer = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))))
       ws.send('not json')
       expect(await answer).toMatch(/swarmcdn: message is not JSON text/)
+      // The socket is adopted with a stand-in for its upgrade request (the
+      // remote address, no headers): bittorrent-tracker reads nothing else of
+      // it, or this announce would get a failure reason instead of a reply.
+      const reply = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as Record<string, unknown>)))
+      ws.send(JSON.stringify({ action: 'announce', info_hash: 'h'.repeat(20), peer_id: 'p'.repeat(20), numwant: 0, event: 'started', left: 0, uploaded: 0, downloaded: 0 }))
+      const r = await reply
+      expect(r['failure reason']).toBeUndefined()
+      expect(r).toMatchObject({ action: 'announce', complete: 1 })
     } finally {
       ws.terminate()
       await tracker.close()
