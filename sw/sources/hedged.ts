@@ -243,7 +243,7 @@ export class HedgedUnits {
   /**
    * The highest open units of the peers' part, within what the page may hold
    * ahead; above the peer's unit, or that unit itself once nothing else is
-   * left (the end game).
+   * left (the end game) or the peer stayed silent past lateAt.
    */
   private backWindow (): [number, number] | null {
     const top = Math.min(this.peerLast, this.readAt + AHEAD_UNITS - 1)
@@ -252,7 +252,10 @@ export class HedgedUnits {
     if (b < 0) return null
     let a = b
     while (a - 1 >= this.peerAt && b - (a - 1) < HEDGE_WINDOW_UNITS && this.open(a - 1)) a--
-    if (a === this.peerAt && b > a) a++
+    // A peer that has not sent a byte by lateAt gets no unit of its own: one
+    // request for all, not a second one for the unit it never started.
+    const silent = this.peerFirstAt === null && Date.now() >= this.lateAt
+    if (a === this.peerAt && b > a && !silent) a++
     return [a, b]
   }
 
