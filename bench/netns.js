@@ -53,7 +53,9 @@ export async function netns () {
         withPeerMsMedian: swarmMs,
         loadRatio: swarmMs / plainMs,
         peerShareMedian: median(swarm.map((v) => v.bytesFromPeers / (v.bytesFromPeers + v.bytesFromOrigin))),
-        sources: swarm.map((v) => v.assets)
+        sources: swarm.map((v) => v.assets),
+        // Each asset's responseEnd per page view: which one held the load back.
+        ends: { originOnly: plain.map((v) => v.ends), withPeer: swarm.map((v) => v.ends) }
       },
       udpBlockedTurnTcp: {
         firstPeerMs: first.map((r) => (r.ms === null ? null : Math.round(r.ms))),

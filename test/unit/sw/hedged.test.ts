@@ -60,10 +60,13 @@ async function readAll (h: InstanceType<typeof HedgedUnits>): Promise<ByteSource
 }
 
 describe('HedgedUnits', () => {
-  beforeAll(() => {
-    // The origin measured fast: 10 ms to its first byte, 1 MB/s.
-    for (let i = 0; i < 3; i++) { const t = rates.origin.begin(100_000); t.received(100_000); t.end() }
+  beforeAll(async () => {
+    // The origin measured: 10 ms to its first byte, about 1 MB/s.
+    const t = rates.origin.begin(200_000)
+    for (let i = 0; i < 4; i++) { await new Promise((resolve) => setTimeout(resolve, 25)); t.received(50_000) }
+    t.end()
     rates.origin.latency(10)
+    expect(rates.origin.measured()).toBe(true)
   })
   afterEach(() => { vi.unstubAllGlobals(); vi.stubGlobal('self', { location: { href: 'https://site.test/swarmcdn-sw.js' }, registration: { scope: 'https://site.test/' } }) })
 
