@@ -70,6 +70,28 @@ describe('uploadPolicy', () => {
     expect(late.choked).toBe(true)
   })
 
+  it('past the budget, withdraws every piece it had advertised (BEP 54) and advertises none to new wires', () => {
+    const t = fakeTorrent([0, 2])
+    Object.assign(t, { pieces: [null, {}, null] })
+    const told: number[] = []
+    const w = fakeWire([])
+    Object.assign(w, { lt_donthave: { donthave: (i: number) => told.push(i) } })
+    t.wires.push(w)
+    const policy = uploadPolicy(t, 10)
+    w.piece(0, 0, new Uint8Array(20))
+    expect(policy.blocked).toBe(true)
+    expect(told).toEqual([0, 2])
+    const sent: Uint8Array[] = []
+    const late = fakeWire([])
+    let all = false
+    Object.assign(late, { bitfield: (bf: Uint8Array) => sent.push(bf), haveNone: () => {}, haveAll: () => { all = true } })
+    t.emit('wire', late)
+    ;(late as unknown as { bitfield: (bf: Uint8Array) => void }).bitfield(new Uint8Array([0xff]))
+    expect([...sent[0]!]).toEqual([0])
+    ;(late as unknown as { haveAll: () => void }).haveAll()
+    expect(all).toBe(false)
+  })
+
   it('an unlimited budget blocks nothing', async () => {
     const t = fakeTorrent()
     const { seeder, leecher } = await wirePair()
@@ -93,6 +115,21 @@ describe('Holders', () => {
     setTimeout(() => { (w as unknown as { peerPieces: unknown }).peerPieces = bits([1]); w.emit('bitfield') }, 50)
     expect(await h.wait(0, 1)).toBe(true)
     expect(await h.wait(0, 2)).toBe(false) // the wire spoke: no more waiting
+  })
+
+  it('a wire that chokes this visitor after unchoking it is no holder until it unchokes again', () => {
+    const t = fakeTorrent([])
+    const h = new Holders(t)
+    const w = fakeWire([0])
+    t.wires.push(w)
+    t.emit('wire', w)
+    w.emit('choke') // the initial state: it only waits for our interest
+    expect(h.hold(0, 0)).toBe(true)
+    w.emit('unchoke')
+    w.emit('choke') // its budget is spent, or its slots went elsewhere
+    expect(h.hold(0, 0)).toBe(false)
+    w.emit('unchoke')
+    expect(h.hold(0, 0)).toBe(true)
   })
 })
 
