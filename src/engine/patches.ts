@@ -10,7 +10,7 @@ import { concatBytes } from './bytes.js'
 export type PatchName =
   | 'wire-batching' | 'no-redundant-have' | 'coalesced-updates' | 'flush-without-copy'
   | 'tracker-reconnect' | 'mark-verified' | 'mark-unverified' | 'ban-before-connect' | 'message-length-guard'
-  | 'ice-complete-timeout' | 'ice-relay-ends-gathering'
+  | 'ice-complete-timeout' | 'ice-relay-ends-gathering' | 'request-pass-now'
 
 /** Which patches applied; absent = not tried yet (e.g. no wire so far). */
 export type PatchReport = Partial<Record<PatchName, boolean>>
@@ -106,6 +106,20 @@ export function coalesceUpdates (torrent: UpdatingTorrent): boolean {
     else setTimeout(pass, 0)
   }
   return note('coalesced-updates', true)
+}
+
+/**
+ * Runs one request pass now. WebTorrent schedules it in an idle callback with
+ * a 250 ms timeout (`_update`, and coalesceUpdates above); a leader tab busy
+ * with a page load, or in the background, waits the whole timeout, measured
+ * as 250–300 ms before a peer sent the first byte of any request. A request
+ * of the SW runs one pass at once (urgency.ts).
+ */
+export function requestPassNow (torrent: UpdatingTorrent): boolean {
+  const run = torrent._updateWireWrapper
+  if (typeof run !== 'function') return note('request-pass-now', false)
+  if (!torrent.destroyed) run.call(torrent)
+  return note('request-pass-now', true)
 }
 
 type PieceLike = { flush: () => Uint8Array | null, _buffer: Uint8Array[] | null, _chunks: number, _buffered: number, _cancellations: unknown, sources: unknown, _flushed: boolean }

@@ -6,6 +6,7 @@
 // block of every pending request comes before the rest of any, and a small
 // asset (one unit) never waits behind a large one.
 import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
+import { requestPassNow } from './patches.js'
 
 export const FIRST_UNIT_PRIORITY = 2
 
@@ -14,15 +15,6 @@ interface Selecting {
   select: (from: number, to: number, priority?: number) => void
   deselect: (from: number, to: number) => void
   destroyed: boolean
-  /**
-   * One pass that asks every wire for pieces (lib/torrent.js). WebTorrent
-   * schedules it in an idle callback with a 250 ms timeout (`_update`, and
-   * patches.ts `coalesceUpdates`); a leader tab busy with a page load, or in
-   * the background, waits the whole timeout, which measured as 250–300 ms
-   * before a peer sent the first byte of any request. A request of the SW
-   * runs one pass at once.
-   */
-  _updateWireWrapper?: () => void
 }
 
 /**
@@ -37,8 +29,9 @@ export function urgent (torrent: Torrent, first: [number, number]): () => void {
   const t = torrent as unknown as Torrent & Selecting
   if (typeof t.select !== 'function' || typeof t.deselect !== 'function') return () => {}
   t.select(first[0], first[1], FIRST_UNIT_PRIORITY)
-  // After the file iterator's own selection (created next, same task).
-  if (typeof t._updateWireWrapper === 'function') queueMicrotask(() => { if (!t.destroyed) t._updateWireWrapper!() })
+  // After the file iterator's own selection (created next, same task), one
+  // request pass at once rather than after WebTorrent's idle callback.
+  queueMicrotask(() => { requestPassNow(t) })
   let on = true
   return () => {
     if (!on) return

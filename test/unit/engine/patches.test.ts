@@ -66,6 +66,7 @@ describe('patches on the installed webtorrent bundle', () => {
     for (const t of [seeder, leecher]) {
       patches.checkTorrentTargets(t)
       patches.coalesceUpdates(t as never)
+      patches.requestPassNow(t as never)
       t.on('wire', (w: Wire) => { patches.batchWire(w); patches.checkWireTargets(w) })
     }
     patches.flushWithoutCopy(leecher)
@@ -76,7 +77,7 @@ describe('patches on the installed webtorrent bundle', () => {
     const got: Uint8Array[] = []
     for await (const chunk of file[Symbol.asyncIterator]({ start: 0, end: data.length - 1 }) as unknown as AsyncIterable<Uint8Array>) got.push(chunk)
     expect(Buffer.concat(got).equals(Buffer.from(data))).toBe(true)
-    const wanted: PatchName[] = ['wire-batching', 'no-redundant-have', 'coalesced-updates', 'flush-without-copy', 'mark-verified', 'mark-unverified', 'ban-before-connect', 'message-length-guard']
+    const wanted: PatchName[] = ['wire-batching', 'no-redundant-have', 'coalesced-updates', 'request-pass-now', 'flush-without-copy', 'mark-verified', 'mark-unverified', 'ban-before-connect', 'message-length-guard']
     for (const name of wanted) expect(patches.report[name], name).toBe(true)
   })
 
