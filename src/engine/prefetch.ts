@@ -5,11 +5,11 @@
 // this a multi-page site gets almost nothing from peers.
 import type { Manifest, ManifestAsset } from '../shared/manifest.js'
 import { findPage, prefetchPlan } from '../shared/pages.js'
-import { ASSET_CACHE, assetCacheKey } from '../shared/cache-keys.js'
+import { ASSET_CACHE, assetCacheKey, scopedName } from '../shared/cache-keys.js'
 import type { TorrentFile } from 'webtorrent/dist/webtorrent.min.js'
 import { endRead } from './file-read.js'
 
-/** Bytes prefetched in this tab's visit, across its navigations. */
+/** Bytes prefetched in this tab's visit, across its navigations (per site: one tab may visit two sites on one origin). */
 const SPENT_KEY = 'swarmcdn:prefetched'
 /** A peer that sends nothing for this long is not worth waiting for. */
 const PREFETCH_STALL_MS = 5000
@@ -44,11 +44,11 @@ export interface PrefetchDeps {
   debug: (...args: unknown[]) => void
 }
 
-function spentSoFar (): number {
-  try { return Number(sessionStorage.getItem(SPENT_KEY)) || 0 } catch { return 0 }
+function spentSoFar (scope: string): number {
+  try { return Number(sessionStorage.getItem(scopedName(SPENT_KEY, scope))) || 0 } catch { return 0 }
 }
-function addSpent (n: number): void {
-  try { sessionStorage.setItem(SPENT_KEY, String(spentSoFar() + n)) } catch { /* storage off */ }
+function addSpent (scope: string, n: number): void {
+  try { sessionStorage.setItem(scopedName(SPENT_KEY, scope), String(spentSoFar(scope) + n)) } catch { /* storage off */ }
 }
 
 function idle (): Promise<void> {
@@ -120,7 +120,7 @@ export function startPrefetch (deps: PrefetchDeps): { stop: () => void, done: Pr
         const asset = deps.manifest.assets[path]!
         const file = deps.files.get(path)
         if (!file) return
-        if (spentSoFar() + asset.size > deps.budget) return // a smaller one may still fit
+        if (spentSoFar(deps.scope) + asset.size > deps.budget) return // a smaller one may still fit
         if (known.has(path) || await cached(deps.scope, asset)) { known.add(path); progress.done++; return }
         if (!deps.peersHold(asset)) { later.push(path); return }
         await visible()
@@ -129,9 +129,9 @@ export function startPrefetch (deps: PrefetchDeps): { stop: () => void, done: Pr
         while (deps.onDemand?.() && !stopped) await new Promise((resolve) => setTimeout(resolve, ON_DEMAND_POLL_MS))
         if (stopped) return
         // Reserve the budget before reading, so parallel reads cannot overshoot it.
-        addSpent(asset.size)
+        addSpent(deps.scope, asset.size)
         const data = await readWhole(file, asset.size, isStopped)
-        if (!data || !(await deps.store(path, data))) { addSpent(-asset.size); if (!stopped) later.push(path); return }
+        if (!data || !(await deps.store(path, data))) { addSpent(deps.scope, -asset.size); if (!stopped) later.push(path); return }
         fetched += asset.size
         progress.done++
         progress.bytes += asset.size

@@ -27,7 +27,10 @@ export function statusOf (s: StatusSources): EngineStatus {
     infoHash: t.infoHash,
     peers: t.wires.filter((w) => !w.destroyed).length,
     bytesUploaded: t.uploaded,
-    bytesDownloaded: t.downloaded,
+    // WebTorrent's `downloaded` sums the verified pieces held, so pieces the
+    // SW kept from the origin (hedged units) or from its cache would count as
+    // peer bytes; `received` counts what arrived over the wires.
+    bytesDownloaded: t.received,
     uploadSpeed: t.uploadSpeed,
     downloadSpeed: t.downloadSpeed,
     piecesHeld: held,

@@ -57,6 +57,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     numPeers: number
     uploaded: number
     downloaded: number
+    /** Bytes that arrived over the wires (protocol messages included). */
+    received: number
     uploadSpeed: number
     downloadSpeed: number
     bitfield: BitField

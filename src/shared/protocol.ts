@@ -68,6 +68,7 @@ export interface EngineStatus {
   infoHash: string | null
   peers: number
   bytesUploaded: number
+  /** Bytes received from peers' wires (not pieces held: those include what the SW kept from the origin or its cache). */
   bytesDownloaded: number
   uploadSpeed: number
   downloadSpeed: number

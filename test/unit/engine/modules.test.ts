@@ -24,7 +24,7 @@ function fakeWire (pieces: number[]): Wire & EventEmitter & { choked: boolean } 
 }
 
 function fakeTorrent (held: number[] = []): Torrent & EventEmitter {
-  return Object.assign(new EventEmitter(), { infoHash: 'a'.repeat(40), pieceLength: 4, wires: [] as Wire[], bitfield: bits(held), uploaded: 0, downloaded: 0, uploadSpeed: 0, downloadSpeed: 0 }) as unknown as Torrent & EventEmitter
+  return Object.assign(new EventEmitter(), { infoHash: 'a'.repeat(40), pieceLength: 4, wires: [] as Wire[], bitfield: bits(held), uploaded: 0, downloaded: 0, received: 0, uploadSpeed: 0, downloadSpeed: 0 }) as unknown as Torrent & EventEmitter
 }
 
 describe('uploadPolicy', () => {
