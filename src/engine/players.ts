@@ -8,6 +8,7 @@
 // byte 0 and are answered from peers. A player that plays, or has played, is
 // never touched: a viewer is never interrupted.
 import type { Manifest, ManifestAsset } from '../shared/manifest.js'
+import type { PageToSw } from '../shared/protocol.js'
 
 /** The SW answers a reset within this time, or the player stays as it is. */
 const RESET_ANSWER_MS = 1000
@@ -33,7 +34,7 @@ async function resetInSw (paths: string[]): Promise<boolean> {
   if (!sw) return false
   const ch = new MessageChannel()
   const answer = new Promise<boolean>((resolve) => { ch.port1.onmessage = (e) => resolve(e.data === true) })
-  sw.postMessage({ type: 'swarmcdn:players-reset', paths, reply: ch.port2 }, [ch.port2])
+  sw.postMessage({ type: 'swarmcdn:players-reset', paths, reply: ch.port2 } satisfies PageToSw, [ch.port2])
   let timer: ReturnType<typeof setTimeout> | undefined
   const ok = await Promise.race([answer, new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), RESET_ANSWER_MS) })])
   clearTimeout(timer)

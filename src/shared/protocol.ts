@@ -97,6 +97,8 @@ export type PageToSw =
   | { type: 'swarmcdn:manifest', reply: MessagePort }
   /** Verify and keep assets this page loaded before the SW controlled it. */
   | { type: 'swarmcdn:adopt', paths: string[] }
+  /** Forget how these players of the sending page started, before the engine reloads them (sw/sources/media.ts). */
+  | { type: 'swarmcdn:players-reset', paths: string[], reply: MessagePort }
   /** Kill switch for this visitor: unregister, drop caches, stop sharing. */
   | { type: 'swarmcdn:disable' }
   /**
