@@ -11,8 +11,8 @@
 //   offered: ms from navigation start to the first connected peer.
 import { environmentUnavailable, startEnvironment } from '../test/netns/env.mjs'
 import { RESIDENTIAL } from '../test/netns/net.mjs'
-import { scriptTag } from '../test/netns/site.mjs'
-import { firstPeer, median, pageView, seed } from '../test/netns/visits.mjs'
+import { stunAndTurn } from '../test/netns/site.mjs'
+import { alternatedViews, firstPeer, median, seed } from '../test/netns/visits.mjs'
 
 const REPS = 3
 
@@ -25,24 +25,14 @@ export async function netns () {
       { nat: 'cone' }, // the visitor
       { nat: 'cone', blockUdp: true } // a network that blocks UDP
     ],
-    variants: (coturn, ice) => ({
-      stun: scriptTag([{ urls: coturn.stun }]),
-      turn: scriptTag(ice.iceServers)
-    })
+    variants: stunAndTurn
   })
   try {
     await seed(env.browsers[0], env.origin.url, 'turn', env.site.paths)
-    const plain = []
-    const swarm = []
-    for (let i = 0; i < REPS; i++) {
-      plain.push(await pageView(env.browsers[1], env.origin.url, 'plain', env.site.paths))
-      swarm.push(await pageView(env.browsers[1], env.origin.url, 'stun', env.site.paths, { needPeers: true }))
-    }
+    const { plain, swarm, plainMs, swarmMs } = await alternatedViews(env.browsers[1], env.origin.url, 'stun', env.site.paths, REPS, { needPeers: true })
     const first = []
     for (let i = 0; i < REPS; i++) first.push(await firstPeer(env.browsers[2], `${env.origin.url}turn/index.html`))
     const reached = first.filter((r) => r.ms !== null)
-    const plainMs = median(plain.map((v) => v.load))
-    const swarmMs = median(swarm.map((v) => v.load))
     return {
       link: RESIDENTIAL,
       siteBytes: env.site.total,

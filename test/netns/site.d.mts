@@ -1,6 +1,7 @@
 export const ASSETS: Record<string, { kind: string, size?: number, w?: number, h?: number }>
 export interface IceServerJson { urls: string | string[], username?: string, credential?: string }
 export function scriptTag (iceServers: IceServerJson[], extra?: string): string
+export function stunAndTurn (coturn: { stun: string }, ice: { iceServers: IceServerJson[] }): Record<string, string>
 export interface NetnsSite {
   dir: string
   paths: string[]

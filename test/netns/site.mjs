@@ -49,6 +49,15 @@ export function scriptTag (iceServers, extra = '') {
   return `<script src="/swarmcdn.js" defer data-ice-servers='${ice}' data-prefetch-budget="0"${extra ? ' ' + extra : ''}></script>`
 }
 
+/**
+ * The page variants the scenarios serve: `stun` offers STUN only; `turn`
+ * offers what a site running coturn does (STUN, TURN over UDP and over TCP).
+ * For startEnvironment's `variants`.
+ */
+export function stunAndTurn (coturn, ice) {
+  return { stun: scriptTag([{ urls: coturn.stun }]), turn: scriptTag(ice.iceServers) }
+}
+
 function landing (tag) {
   return `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>landing</title>${tag}</head><body><h1>landing</h1></body></html>`
 }

@@ -21,4 +21,5 @@ export interface PageView {
 }
 export function pageView (browser: Browser, base: string, variant: string, paths: string[], opts?: { needPeers?: boolean, dwellMs?: number, peerTimeoutMs?: number }): Promise<PageView>
 export function firstPeer (browser: Browser, url: string, timeoutMs?: number): Promise<{ ms: number | null, engineStartMs: number | null }>
+export function alternatedViews (browser: Browser, base: string, variant: string, paths: string[], reps: number, opts?: { needPeers?: boolean, dwellMs?: number, peerTimeoutMs?: number }): Promise<{ plain: PageView[], swarm: PageView[], plainMs: number, swarmMs: number }>
 export function median (xs: number[]): number

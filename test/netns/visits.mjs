@@ -158,6 +158,21 @@ export async function firstPeer (browser, url, timeoutMs = 15_000) {
   }
 }
 
+/**
+ * `reps` page views of the same pages without swarmcdn (`plain`) and with it
+ * (`variant`), alternated so drift on a shared machine hits both alike, and
+ * the median load of each. `opts` go to the swarmcdn views (pageView).
+ */
+export async function alternatedViews (browser, base, variant, paths, reps, opts = {}) {
+  const plain = []
+  const swarm = []
+  for (let i = 0; i < reps; i++) {
+    plain.push(await pageView(browser, base, 'plain', paths))
+    swarm.push(await pageView(browser, base, variant, paths, opts))
+  }
+  return { plain, swarm, plainMs: median(plain.map((v) => v.load)), swarmMs: median(swarm.map((v) => v.load)) }
+}
+
 export function median (xs) {
   const s = [...xs].sort((a, b) => a - b)
   const m = (s.length - 1) / 2

@@ -7,8 +7,8 @@
 //   no slower than without swarmcdn (≤ 1.1 × origin-only + 250 ms).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { environmentUnavailable, startEnvironment, type Environment } from '../../netns/env.mjs'
-import { scriptTag } from '../../netns/site.mjs'
-import { fetchEach, median, pageView, seed, waitControlled, waitForPeers, type PageView } from '../../netns/visits.mjs'
+import { stunAndTurn } from '../../netns/site.mjs'
+import { alternatedViews, fetchEach, seed, waitControlled, waitForPeers } from '../../netns/visits.mjs'
 
 const unavailable = await environmentUnavailable()
 if (unavailable !== null) console.warn(`emulated-network tests skipped: ${unavailable}`)
@@ -27,10 +27,7 @@ describe.skipIf(unavailable !== null)('NAT matrix (emulated Internet)', () => {
         { nat: 'symmetric' }, // a visitor behind another symmetric NAT
         { nat: 'cone', blockUdp: true } // a network that blocks UDP
       ],
-      variants: (coturn, ice) => ({
-        stun: scriptTag([{ urls: coturn.stun }]),
-        turn: scriptTag(ice.iceServers)
-      })
+      variants: stunAndTurn
     })
     await seed(env.browsers[0]!, env.origin.url, 'turn', env.site.paths)
   }, 120_000)
@@ -69,14 +66,7 @@ describe.skipIf(unavailable !== null)('NAT matrix (emulated Internet)', () => {
 
   it('UDP blocked, STUN only: clean origin fallback, no slower than without swarmcdn', async () => {
     const visitor = env.browsers[2]!
-    const plain: PageView[] = []
-    const swarm: PageView[] = []
-    for (let i = 0; i < REPS; i++) {
-      plain.push(await pageView(visitor, env.origin.url, 'plain', env.site.paths))
-      swarm.push(await pageView(visitor, env.origin.url, 'stun', env.site.paths))
-    }
-    const plainMs = median(plain.map((v) => v.load))
-    const swarmMs = median(swarm.map((v) => v.load))
+    const { plain, swarm, plainMs, swarmMs } = await alternatedViews(visitor, env.origin.url, 'stun', env.site.paths, REPS)
     const figures = { originOnlyMs: plain.map((v) => Math.round(v.load)), withSwarmcdnMs: swarm.map((v) => Math.round(v.load)), ratio: Math.round(swarmMs / plainMs * 100) / 100, peers: swarm.map((v) => v.peers) }
     console.log(`netns udp-blocked stun-only: ${JSON.stringify(figures)}`)
     for (const v of [...plain, ...swarm]) expect(v.hashes).toEqual(env.site.sha256)

@@ -9,8 +9,8 @@
 // origin-only load (bench/RESULTS.md).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { environmentUnavailable, startEnvironment, type Environment } from '../../netns/env.mjs'
-import { scriptTag } from '../../netns/site.mjs'
-import { median, pageView, seed, type PageView } from '../../netns/visits.mjs'
+import { stunAndTurn } from '../../netns/site.mjs'
+import { alternatedViews, median, seed } from '../../netns/visits.mjs'
 
 const unavailable = await environmentUnavailable()
 if (unavailable !== null) console.warn(`emulated-network tests skipped: ${unavailable}`)
@@ -32,27 +32,15 @@ describe.skipIf(unavailable !== null)('never slower on residential links (emulat
         { nat: 'cone' }, // the seeding visitor, 10 Mbit/s up
         { nat: 'cone' } // the visitor
       ],
-      variants: (coturn, ice) => ({
-        stun: scriptTag([{ urls: coturn.stun }]),
-        // What a site offers once it runs coturn: STUN, TURN over UDP and over TCP.
-        turn: scriptTag(ice.iceServers)
-      })
+      variants: stunAndTurn
     })
     await seed(env.browsers[0]!, env.origin.url, 'turn', env.site.paths)
   }, 120_000)
   afterAll(async () => { await env?.close() })
 
   it('two homes on 50/10 Mbit/s: the page with a peer loads in ≤ 1.1 × origin-only + 250 ms, some bytes from the peer', async () => {
-    const visitor = env.browsers[1]!
-    const plain: PageView[] = []
-    const swarm: PageView[] = []
-    for (let i = 0; i < REPS; i++) {
-      plain.push(await pageView(visitor, env.origin.url, 'plain', env.site.paths))
-      swarm.push(await pageView(visitor, env.origin.url, 'stun', env.site.paths, { needPeers: true }))
-    }
+    const { plain, swarm, plainMs, swarmMs } = await alternatedViews(env.browsers[1]!, env.origin.url, 'stun', env.site.paths, REPS, { needPeers: true })
     for (const v of [...plain, ...swarm]) expect(v.hashes).toEqual(env.site.sha256)
-    const plainMs = median(plain.map((v) => v.load))
-    const swarmMs = median(swarm.map((v) => v.load))
     const peerShare = median(swarm.map((v) => v.bytesFromPeers / (v.bytesFromPeers + v.bytesFromOrigin)))
     const figures = {
       originOnlyMs: plain.map((v) => Math.round(v.load)),

@@ -9,7 +9,7 @@
 //   peer (its offer must still carry the server-reflexive candidate).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { environmentUnavailable, startEnvironment, type Environment } from '../../netns/env.mjs'
-import { scriptTag } from '../../netns/site.mjs'
+import { stunAndTurn } from '../../netns/site.mjs'
 import { fetchEach, firstPeer, median, seed, waitControlled, waitForPeers } from '../../netns/visits.mjs'
 
 const unavailable = await environmentUnavailable()
@@ -29,11 +29,7 @@ describe.skipIf(unavailable !== null)('UDP-blocked networks reach peers within a
         { nat: 'cone', blockUdp: true }, // a network that blocks UDP
         { nat: 'cone' } // the control visitor
       ],
-      variants: (coturn, ice) => ({
-        stun: scriptTag([{ urls: coturn.stun }]),
-        // What a site offers once it runs coturn: STUN, TURN over UDP and over TCP.
-        turn: scriptTag(ice.iceServers)
-      })
+      variants: stunAndTurn
     })
     await seed(env.browsers[0]!, env.origin.url, 'turn', env.site.paths)
   }, 120_000)
