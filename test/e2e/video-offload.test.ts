@@ -6,8 +6,7 @@
 //      viewer on the same page without the script tag (a returning visitor,
 //      on a paced 20 Mbit/s origin, a 160 s film).
 //   3. The service worker holds a bounded window of a stream in memory.
-// The first visit's case waits for a page-side change:
-// test/e2e/pending/video-first-visit.pending.ts.
+// The first visit's case: test/e2e/video-first-visit.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { publish } from '../../src/cli/publish.js'

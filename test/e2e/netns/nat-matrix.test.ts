@@ -34,7 +34,7 @@ describe.skipIf(unavailable !== null)('NAT matrix (emulated Internet)', () => {
   afterAll(async () => { await env?.close() })
 
   it('symmetric NAT on both sides: P2P through the TURN relay, every byte exact', async () => {
-    // Connectivity, not load time (test/e2e/pending/never-slower.pending.ts holds the load bound):
+    // Connectivity, not load time (test/e2e/netns/residential.test.ts holds the load bound):
     // once it has its peer, the visitor asks for the assets one at a time.
     const before = env.coturn.allocations()
     const context = await env.browsers[1]!.newContext()
