@@ -2,10 +2,12 @@
 // layout shared by the SW (writes) and the engine (reads to seed), and the
 // IndexedDB keys the SW keeps.
 
+const ASSET_CACHE_NAME = 'swarmcdn-assets-v1'
+const META_CACHE_NAME = 'swarmcdn-meta-v1'
 /** Verified assets, content-addressed by integrity, so releases share unchanged bytes. */
-export let ASSET_CACHE = 'swarmcdn-assets-v1'
+export let ASSET_CACHE: string = ASSET_CACHE_NAME
 /** Manifests by infohash, so a page keeps its release across SW restarts. */
-export let META_CACHE = 'swarmcdn-meta-v1'
+export let META_CACHE: string = META_CACHE_NAME
 
 /**
  * Everything swarmcdn keeps in IndexedDB (idb-keyval's one store per origin),
@@ -59,8 +61,8 @@ export function allIdbKeys (scope: string): string[] {
  * (Exported as live bindings, so every importer sees the scoped names.)
  */
 export function useScope (scope: string): void {
-  ASSET_CACHE = scopedName('swarmcdn-assets-v1', scope)
-  META_CACHE = scopedName('swarmcdn-meta-v1', scope)
+  ASSET_CACHE = scopedName(ASSET_CACHE_NAME, scope)
+  META_CACHE = scopedName(META_CACHE_NAME, scope)
 }
 
 export function assetCacheKey (scope: string, integrity: string): string {
