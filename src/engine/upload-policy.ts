@@ -20,8 +20,6 @@ interface Advertising {
   lt_donthave?: { donthave: (i: number) => void }
 }
 
-interface PieceCount { pieces: unknown[] }
-
 export function uploadPolicy (torrent: Torrent, budget: number): UploadPolicy {
   let blocked = false
   /** Piece bytes handed to any wire so far. */
@@ -40,8 +38,7 @@ export function uploadPolicy (torrent: Torrent, budget: number): UploadPolicy {
   const withdraw = (w: Wire): void => {
     const dont = (w as unknown as Advertising).lt_donthave
     if (!dont) return
-    const n = (torrent as unknown as PieceCount).pieces?.length ?? 0
-    for (let i = 0; i < n; i++) if (torrent.bitfield.get(i)) dont.donthave(i)
+    for (let i = 0; i < torrent.pieces.length; i++) if (torrent.bitfield.get(i)) dont.donthave(i)
   }
   const block = (): void => {
     if (blocked) return
