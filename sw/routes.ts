@@ -76,16 +76,15 @@ interface Installing { waitUntil: (p: Promise<unknown>) => void, addRoutes?: (ru
  * as before.
  */
 export function addStaticRoutes (event: Installing, script: string, manifest: string, onRefused: (rule: RouterRule, err: unknown) => void): void {
-  const install = event
-  if (typeof install.addRoutes !== 'function') return
+  if (typeof event.addRoutes !== 'function') return
   for (const rule of staticRoutes(script, manifest)) {
     let added: Promise<void>
     try {
-      added = install.addRoutes(rule)
+      added = event.addRoutes(rule)
     } catch (err) {
       onRefused(rule, err)
       continue
     }
-    install.waitUntil(added.catch((err: unknown) => onRefused(rule, err)))
+    event.waitUntil(added.catch((err: unknown) => onRefused(rule, err)))
   }
 }
