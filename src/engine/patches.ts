@@ -171,16 +171,28 @@ function trackersOf (torrent: Torrent): object[] | null {
   return Array.isArray(trackers) && trackers.length > 0 ? trackers : null
 }
 
-/** Needs the torrent's trackers, which exist once discovery started (after 'ready'). */
-export function fastTrackerReconnect (torrent: Torrent): boolean {
-  const trackers = trackersOf(torrent) as WsTracker[] | null
-  if (!trackers) return false
+/**
+ * Patches the prototype of each of the torrent's tracker clients once (`done`
+ * remembers which). `patch` checks its targets first and returns false,
+ * patching nothing, when one is missing. Null while there are no trackers yet.
+ */
+function patchTrackerPrototypes<T extends object> (torrent: Torrent, done: WeakSet<object>, patch: (proto: T) => boolean): boolean | null {
+  const trackers = trackersOf(torrent)
+  if (!trackers) return null
   let ok = true
   for (const t of trackers) {
-    const proto = Object.getPrototypeOf(t) as WsTracker
-    if (reconnectPatched.has(proto)) continue
-    if (typeof proto._startReconnectTimer !== 'function' || typeof proto._openSocket !== 'function') { ok = false; continue }
-    reconnectPatched.add(proto)
+    const proto = Object.getPrototypeOf(t) as T
+    if (done.has(proto)) continue
+    if (patch(proto)) done.add(proto)
+    else ok = false
+  }
+  return ok
+}
+
+/** Needs the torrent's trackers, which exist once discovery started (after 'ready'). */
+export function fastTrackerReconnect (torrent: Torrent): boolean {
+  const ok = patchTrackerPrototypes<WsTracker>(torrent, reconnectPatched, (proto) => {
+    if (typeof proto._startReconnectTimer !== 'function' || typeof proto._openSocket !== 'function') return false
     proto._startReconnectTimer = function (this: WsTracker) {
       const ms = Math.min(FIRST_RETRY_MS * 2 ** this.retries, MAX_RETRY_MS) + Math.floor(Math.random() * JITTER_MS)
       this.reconnecting = true
@@ -189,8 +201,9 @@ export function fastTrackerReconnect (torrent: Torrent): boolean {
       // timer starts and _openSocket revives it; a real destroy clears the timer.
       this.reconnectTimer = setTimeout(() => { this.retries++; this._openSocket() }, ms)
     }
-  }
-  return note('tracker-reconnect', ok)
+    return true
+  })
+  return ok === null ? false : note('tracker-reconnect', ok)
 }
 
 // ── ICE: offers within about a second where UDP is blocked ──────────────
@@ -245,15 +258,9 @@ function endIceOnRelay (peer: IcePeer): void {
 
 /** Needs the torrent's trackers: call before their first announce (right after 'ready'). */
 export function fastIceOffers (torrent: Torrent): boolean {
-  const trackers = trackersOf(torrent) as PeerMaker[] | null
-  if (!trackers) return false
-  let ok = true
-  for (const t of trackers) {
-    const proto = Object.getPrototypeOf(t) as PeerMaker
-    if (icePatched.has(proto)) continue
+  const ok = patchTrackerPrototypes<PeerMaker>(torrent, icePatched, (proto) => {
     const create = proto._createPeer
-    if (typeof create !== 'function') { ok = false; continue }
-    icePatched.add(proto)
+    if (typeof create !== 'function') return false
     proto._createPeer = function (this: PeerMaker, opts?: Record<string, unknown>): IcePeer {
       // The tracker's own opts come last, as in _createPeer's Object.assign.
       const peer = create.call(this, { iceCompleteTimeout: ICE_COMPLETE_MS, ...opts })
@@ -261,8 +268,9 @@ export function fastIceOffers (torrent: Torrent): boolean {
       endIceOnRelay(peer)
       return peer
     }
-  }
-  return note('ice-complete-timeout', ok)
+    return true
+  })
+  return ok === null ? false : note('ice-complete-timeout', ok)
 }
 
 // ── seeding bytes verified elsewhere (no public API) ─────────────────────
