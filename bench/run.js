@@ -24,7 +24,7 @@ import { video } from './video.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 240_000 }
+const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 420_000 }
 /** 200 MiB fetched and held, a reload, twice the figure with a base tree (SWARMCDN_BENCH_BASE). */
 LIMIT_MS.memory = 900_000
 LIMIT_MS.redeploy = 120_000
@@ -207,7 +207,7 @@ if (f.video) {
     row(`video: second viewer (${arrival}), origin ÷ film`, r.error ? `${mb(r.originBytes)}; ${r.error.slice(0, 40)}` : mb(r.originBytes), `film ${mb(f.video.filmBytes)}`, fmt(r.originBytes / f.video.filmBytes, 3), '≤ 0.1', !r.error && r.originBytes / f.video.filmBytes <= 0.1)
   }
   for (const [arrival, r] of Object.entries(f.video.shortViewer)) {
-    row(`video: 10 s viewer (${arrival}), origin with ÷ without`, r.error ? `${mb(r.originBytesWith)}; ${r.error.slice(0, 40)}` : mb(r.originBytesWith), `without ${mb(r.originBytesWithout)}`, fmt(r.ratio), '≤ 1.0', !r.error && r.ratio <= 1)
+    row(`video: 10 s viewer (${arrival}), origin with ÷ without, median of ${r.pairs?.length ?? 1}`, r.error ? `${mb(r.originBytesWith)}; ${r.error.slice(0, 40)}` : mb(r.originBytesWith), `without ${mb(r.originBytesWithout)}`, fmt(r.ratio), '≤ 1.0', !r.error && r.ratio <= 1)
   }
 }
 failed('video', 'video')
