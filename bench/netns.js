@@ -9,6 +9,11 @@
 //   its bytes that came from the peer.
 // - First peer on a network that blocks UDP, with STUN, TURN/UDP and TURN/TCP
 //   offered: ms from navigation start to the first connected peer.
+//
+// Alone (as root): `node bench/netns.js [--reps N] [--residential]` prints the
+// figure as JSON, each page view's per-asset Resource Timing and the SW's
+// deliveries (bytes by source) included; `--residential` skips the UDP row.
+import { pathToFileURL } from 'node:url'
 import { environmentUnavailable, startEnvironment } from '../test/netns/env.mjs'
 import { RESIDENTIAL } from '../test/netns/net.mjs'
 import { stunAndTurn } from '../test/netns/site.mjs'
@@ -16,22 +21,22 @@ import { alternatedViews, firstPeer, median, seed } from '../test/netns/visits.m
 
 const REPS = 3
 
-export async function netns () {
+export async function netns ({ reps = REPS, udp = true } = {}) {
   const why = await environmentUnavailable()
   if (why) return { skipped: why }
   const env = await startEnvironment({
     homes: [
       { nat: 'cone' }, // the seeding visitor
       { nat: 'cone' }, // the visitor
-      { nat: 'cone', blockUdp: true } // a network that blocks UDP
+      ...(udp ? [{ nat: 'cone', blockUdp: true }] : []) // a network that blocks UDP
     ],
     variants: stunAndTurn
   })
   try {
     await seed(env.browsers[0], env.origin.url, 'turn', env.site.paths)
-    const { plain, swarm, plainMs, swarmMs } = await alternatedViews(env.browsers[1], env.origin.url, 'stun', env.site.paths, REPS, { needPeers: true })
+    const { plain, swarm, plainMs, swarmMs } = await alternatedViews(env.browsers[1], env.origin.url, 'stun', env.site.paths, reps, { needPeers: true, origin: env.origin })
     const first = []
-    for (let i = 0; i < REPS; i++) first.push(await firstPeer(env.browsers[2], `${env.origin.url}turn/index.html`))
+    for (let i = 0; udp && i < reps; i++) first.push(await firstPeer(env.browsers[2], `${env.origin.url}turn/index.html`))
     const reached = first.filter((r) => r.ms !== null)
     return {
       link: RESIDENTIAL,
@@ -45,9 +50,15 @@ export async function netns () {
         peerShareMedian: median(swarm.map((v) => v.bytesFromPeers / (v.bytesFromPeers + v.bytesFromOrigin))),
         sources: swarm.map((v) => v.assets),
         // Each asset's responseEnd per page view: which one held the load back.
-        ends: { originOnly: plain.map((v) => v.ends), withPeer: swarm.map((v) => v.ends) }
+        ends: { originOnly: plain.map((v) => v.ends), withPeer: swarm.map((v) => v.ends) },
+        timing: { originOnly: plain.map((v) => v.timing), withPeer: swarm.map((v) => v.timing) },
+        deliveries: swarm.map((v) => v.deliveries),
+        // What the origin sent for each view; a swarmcdn view's excess over
+        // its page's origin bytes is what the hedge sent twice.
+        originAssetBytes: { originOnly: plain.map((v) => v.originAssetBytes), withPeer: swarm.map((v) => v.originAssetBytes) },
+        pageOriginBytes: swarm.map((v) => v.bytesFromOrigin)
       },
-      udpBlockedTurnTcp: {
+      udpBlockedTurnTcp: !udp ? null : {
         firstPeerMs: first.map((r) => (r.ms === null ? null : Math.round(r.ms))),
         firstPeerMsMedian: reached.length === first.length ? median(reached.map((r) => r.ms)) : null,
         engineStartMsMedian: median(first.map((r) => r.engineStartMs ?? NaN))
@@ -56,4 +67,10 @@ export async function netns () {
   } finally {
     await env.close()
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name) => { const i = process.argv.indexOf(name); return i < 0 ? null : process.argv[i + 1] }
+  const r = await netns({ reps: Number(arg('--reps') ?? REPS), udp: !process.argv.includes('--residential') })
+  console.log(JSON.stringify(r, null, 1))
 }

@@ -42,14 +42,25 @@ function readLoad (page, paths) {
     const nav = performance.getEntriesByType('navigation')[0]
     // Each asset's response end (ms after navigation start): which one held the load event back.
     const ends = {}
+    // Each asset's Resource Timing (start, first byte, end) and, with
+    // swarmcdn, the SW's delivery (bytes by source, why a peer was not used).
+    const timing = {}
     for (const e of performance.getEntriesByType('resource')) {
       const p = new URL(e.name).pathname
-      if (paths.includes(p)) ends[p] = Math.round(e.responseEnd)
+      if (!paths.includes(p)) continue
+      ends[p] = Math.round(e.responseEnd)
+      timing[p] = { start: Math.round(e.startTime), firstByte: Math.round(e.responseStart), end: Math.round(e.responseEnd) }
     }
-    const out = { load: nav.loadEventStart, ends, assets: {}, bytesFromPeers: 0, bytesFromOrigin: 0 }
+    const out = { load: nav.loadEventStart, ends, timing, assets: {}, deliveries: {}, bytesFromPeers: 0, bytesFromOrigin: 0 }
     if (window.swarmcdn) {
-      const s = await window.swarmcdn.stats()
+      // A streamed answer's delivery is recorded once its units are stored, after the load event.
+      let s = await window.swarmcdn.stats()
+      for (let i = 0; i < 40 && !paths.every((p) => s.assets?.[p]); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        s = await window.swarmcdn.stats()
+      }
       for (const p of paths) out.assets[p] = s.assets?.[p]?.source ?? null
+      for (const p of paths) out.deliveries[p] = s.assets?.[p] ?? null
       out.bytesFromPeers = s.bytesFromPeers
       out.bytesFromOrigin = s.bytesFromOrigin
       out.peers = s.peers
@@ -161,14 +172,26 @@ export async function firstPeer (browser, url, timeoutMs = 15_000) {
 /**
  * `reps` page views of the same pages without swarmcdn (`plain`) and with it
  * (`variant`), alternated so drift on a shared machine hits both alike, and
- * the median load of each. `opts` go to the swarmcdn views (pageView).
+ * the median load of each. `opts` go to the swarmcdn views (pageView), but
+ * `opts.origin`, which makes each view report `originAssetBytes`.
  */
 export async function alternatedViews (browser, base, variant, paths, reps, opts = {}) {
+  const { origin, ...viewOpts } = opts
   const plain = []
   const swarm = []
+  // With `origin` (startOrigin's handle), each view also reports the asset
+  // bytes the origin sent for it, by its own counter: a swarmcdn view's
+  // excess over the bytes its page took from the origin is what hedging sent twice.
+  const counted = async (view) => {
+    if (!origin) return await view()
+    await origin.reset()
+    const v = await view()
+    const s = await origin.stats()
+    return { ...v, originAssetBytes: paths.reduce((n, p) => n + (s.origin.byPath[p]?.bytes ?? 0), 0) }
+  }
   for (let i = 0; i < reps; i++) {
-    plain.push(await pageView(browser, base, 'plain', paths))
-    swarm.push(await pageView(browser, base, variant, paths, opts))
+    plain.push(await counted(() => pageView(browser, base, 'plain', paths)))
+    swarm.push(await counted(() => pageView(browser, base, variant, paths, viewOpts)))
   }
   return { plain, swarm, plainMs: median(plain.map((v) => v.load)), swarmMs: median(swarm.map((v) => v.load)) }
 }
