@@ -103,8 +103,8 @@ export interface Transfer { received: (n: number) => void, end: () => void }
 /**
  * Priors, until this visitor has measured: either source at about 24 Mbit/s
  * with 100 ms to its first byte. Nothing says which is faster before a byte
- * moved, so the first requests of a fresh visitor go to peers as far as their
- * queue allows, and hedging corrects a wrong guess within one tick of a
+ * moved, so the peers get a probe (PEER_PROBE_BYTES) of a fresh visitor's
+ * first requests, and hedging corrects a wrong guess within one tick of a
  * measurement.
  */
 export const origin = new Meter(3_000_000 / 1000, 100)
@@ -123,4 +123,35 @@ export const PEER_SLACK_MS = 150
 /** Whether the origin would finish clearly first: `originMs` and `peerMs` are projections from now. */
 export function originClearlyFirst (originMs: number, peerMs: number): boolean {
   return peerMs > PEER_FACTOR * originMs + PEER_SLACK_MS
+}
+
+/**
+ * Bytes a burst of requests (a page's parse-time requests) asks of peers
+ * not measured yet, in all; the rest of the burst goes to the origin at once.
+ * Before a byte moved nothing tells a loopback peer (25 MB/s) from one
+ * behind a residential uplink (10 Mbit/s, 1.25 MB/s), and a wrong guess is
+ * not symmetric: a burst given to a slow peer left the visitor's link idle
+ * until the hedge had evidence, 100–300 ms in, then sent the same units
+ * twice (bench/netns.js: 1.31–1.38 × the origin-only load, 0.26–0.43 MB of
+ * the origin's 3.6 MB sent twice). A probe this size takes a 10 Mbit/s
+ * uplink about 100 ms. A request made while nothing is asked of the peers
+ * (a loader that fetches one asset after another, a player's next window)
+ * is not capped: it measures them for what follows.
+ */
+export const PEER_PROBE_BYTES = 64 * 1024
+
+/**
+ * How many of a request's first units the peers are asked for: as many as
+ * they would deliver, behind what they already have to send, about as soon
+ * as the origin would deliver the whole request; while the peers are not
+ * measured and already have bytes to send, no more than the probe in all.
+ * `unitEnds[i]`: bytes from the request's first unit to the end of its unit
+ * i. 0: the origin alone.
+ */
+export function peerUnits (unitEnds: number[], o: Meter = origin, p: Meter = peers): number {
+  const originMs = o.finishIn(unitEnds[unitEnds.length - 1] ?? 0)
+  const probe = p.measured() || p.queued === 0 ? Infinity : PEER_PROBE_BYTES - p.queued
+  let k = unitEnds.length
+  while (k > 0 && (unitEnds[k - 1]! > probe || originClearlyFirst(originMs, p.finishIn(unitEnds[k - 1]!)))) k--
+  return k
 }

@@ -9,7 +9,8 @@
 // filling; when only the unit a peer is on is left, both race for it. Every
 // unit passes the keeper before it counts; the first that verifies is used.
 // Without a peer (or once it failed) the origin fills from the front, a
-// window at a time, only when the page reads into it.
+// window at a time, only when the page reads into it. What to take and when
+// is hedge-policy.ts's; this file streams and keeps.
 import type { ManifestAsset } from '../../src/shared/manifest.js'
 import type { ByteSource, FallbackReason } from '../../src/shared/protocol.js'
 import { unitBounds } from '../../src/shared/units.js'
@@ -17,32 +18,18 @@ import { FIRST_BYTE_MS, STALL_MS } from '../config.js'
 import { debug } from '../debug.js'
 import type { ExactReader } from '../exact-reader.js'
 import * as rates from '../rates.js'
+import { AHEAD_UNITS, backWindow, frontWindow, HEDGE_TICK_MS, HEDGE_WINDOW_UNITS, originTakes, peerFinishMs, peerLateAt } from './hedge-policy.js'
 import { ORIGIN_WINDOW_UNITS, OriginUnits } from './origin-units.js'
 
 export interface Got { bytes: Uint8Array<ArrayBuffer>, from: ByteSource }
-/** The peers' stream of units u0..last, asked for at `askedAt`. */
-export interface PeerStream { reader: ExactReader, cancel: () => void, askedAt: number, last: number }
+/**
+ * The peers' stream of units u0..last, asked for at `askedAt`; `transfer`:
+ * its bytes on the peers' meter, counted as queued from the moment they
+ * were chosen (else from the stream's start).
+ */
+export interface PeerStream { reader: ExactReader, cancel: () => void, askedAt: number, last: number, transfer?: rates.Transfer }
 /** Verifies (and keeps) a unit; origin bytes that fail still reach the page (a deploy in progress). */
 export type Keep = (u: number, bytes: Uint8Array<ArrayBuffer>, from: ByteSource, mayStore: boolean) => Promise<boolean>
-
-/** How often a delivery weighs its sources again. */
-const HEDGE_TICK_MS = 50
-/**
- * Units fetched ahead of what the page has read, at most: a long answer
- * (a large file, an explicit Range) never holds more than 4 MiB in the SW.
- */
-const AHEAD_UNITS = 16
-/**
- * Units per origin request while peers fill the rest: 4 MiB, the bound of
- * the origin's Blob path (origin.ts). One request, not many: the page's own
- * requests share the browser's few connections to the origin.
- */
-const HEDGE_WINDOW_UNITS = 16
-/** How much more margin a sending peer gets against the origin's prior than against a measured origin. */
-const UNMEASURED_ORIGIN_DOUBT = 2
-/** Peer bytes of this delivery, over at least OWN_RATE_MIN_MS, before its own rate replaces the shared one. */
-const OWN_RATE_BYTES = 16 * 1024
-const OWN_RATE_MIN_MS = 50
 
 export class HedgedUnits {
   /** Verified units not yet read by the page. */
@@ -93,12 +80,7 @@ export class HedgedUnits {
 
   start (): void {
     if (this.peer) {
-      const mine = this.bytesOf(this.u0, this.peerLast)
-      // Never before twice the peers' measured time to a first byte: on a
-      // loaded machine every peer answer is slow, and a race then only makes
-      // the origin send the same bytes twice.
-      const originAlone = rates.PEER_FACTOR * (rates.origin.firstByteMs() + mine / rates.origin.rate()) + rates.PEER_SLACK_MS
-      this.lateAt = this.peer.askedAt + Math.max(originAlone, 2 * rates.peers.firstByteMs())
+      this.lateAt = peerLateAt(this.peer.askedAt, this.bytesOf(this.u0, this.peerLast))
       void this.runPeer(this.peer)
     }
     this.timer = setInterval(() => this.hedge(), HEDGE_TICK_MS)
@@ -174,7 +156,7 @@ export class HedgedUnits {
   }
 
   private async runPeer (peer: PeerStream): Promise<void> {
-    const transfer = rates.peers.begin(this.bytesOf(this.u0, this.peerLast))
+    const transfer = peer.transfer ?? rates.peers.begin(this.bytesOf(this.u0, this.peerLast))
     const onBytes = (n: number): void => {
       if (this.peerFirstAt === null) { this.peerFirstAt = Date.now(); rates.peers.latency(this.peerFirstAt - peer.askedAt) }
       this.peerBytes += n
@@ -220,56 +202,17 @@ export class HedgedUnits {
       const front = this.frontBusy ? null : this.frontWindow()
       if (front) { this.runOrigin(front[0], front[1], true); continue }
       if (!this.peerAlive) return
-      const back = this.backWindow()
+      const now = Date.now()
+      const silent = this.peerFirstAt === null && now >= this.lateAt
+      const open = (u: number): boolean => this.open(u)
+      const back = backWindow(this.peerAt, Math.min(this.peerLast, this.readAt + AHEAD_UNITS - 1), open, silent)
       if (!back) return
-      const peerMs = this.peerFinishMs()
-      if (peerMs === null) return
-      // Against an origin this visitor has not measured yet, a peer that
-      // sends gets twice the margin: a loaded machine made loopback peers
-      // look slower than the origin's prior, and the origin then sent the
-      // same bytes twice (bench/offload.js, N = 8: 0.83 × the ceiling).
-      const originMs = rates.origin.finishIn(this.bytesOf(back[0], back[1]))
-      const doubt = peerMs !== Infinity && !rates.origin.measured() ? UNMEASURED_ORIGIN_DOUBT : 1
-      if (!rates.originClearlyFirst(originMs, peerMs / doubt)) return
+      let left = 0
+      for (let u = this.peerAt; u <= this.peerLast; u++) if (this.open(u)) left += this.bytesOf(u, u)
+      const peerMs = peerFinishMs({ now, askedAt: this.peer!.askedAt, lateAt: this.lateAt, firstAt: this.peerFirstAt, bytes: this.peerBytes, left })
+      if (peerMs === null || !originTakes(this.bytesOf(back[0], back[1]), peerMs)) return
       this.runOrigin(back[0], back[1], false)
     }
-  }
-
-  /**
-   * Ms until the peer would have sent every unit left to it; null while
-   * there is no evidence yet (no own rate, and no measured peer rate or a
-   * first byte not yet late): a prior alone never moves bytes to the origin.
-   */
-  private peerFinishMs (): number | null {
-    const now = Date.now()
-    if (now >= this.lateAt && this.peerFirstAt === null) return Infinity
-    let left = 0
-    for (let u = this.peerAt; u <= this.peerLast; u++) if (this.open(u)) left += this.bytesOf(u, u)
-    const ownRate = this.peerBytes >= OWN_RATE_BYTES && this.peerFirstAt !== null && now - this.peerFirstAt >= OWN_RATE_MIN_MS
-    if (!ownRate && (!rates.peers.measured() || now - this.peer!.askedAt < rates.peers.firstByteMs())) return null
-    const rate = ownRate
-      ? this.peerBytes / (now - this.peerFirstAt!)
-      : rates.peers.rate() / Math.max(1, rates.peers.active)
-    return left / rate
-  }
-
-  /**
-   * The highest open units of the peers' part, within what the page may hold
-   * ahead; above the peer's unit, or that unit itself once nothing else is
-   * left (the end game) or the peer stayed silent past lateAt.
-   */
-  private backWindow (): [number, number] | null {
-    const top = Math.min(this.peerLast, this.readAt + AHEAD_UNITS - 1)
-    let b = -1
-    for (let u = top; u >= this.peerAt; u--) if (this.open(u)) { b = u; break }
-    if (b < 0) return null
-    let a = b
-    while (a - 1 >= this.peerAt && b - (a - 1) < HEDGE_WINDOW_UNITS && this.open(a - 1)) a--
-    // A peer that has not sent a byte by lateAt gets no unit of its own: one
-    // request for all, not a second one for the unit it never started.
-    const silent = this.peerFirstAt === null && Date.now() >= this.lateAt
-    if (a === this.peerAt && b > a && !silent) a++
-    return [a, b]
   }
 
   /**
@@ -278,16 +221,10 @@ export class HedgedUnits {
    * gone, from the unit the page waits for (a window at a time as it reads).
    */
   private frontWindow (): [number, number] | null {
+    if (!this.peerAlive && !this.waiters.size) return null
     const from = this.peerAlive ? Math.max(this.readAt, this.peerLast + 1) : this.readAt
     const top = Math.min(this.u1, this.readAt + AHEAD_UNITS - 1)
-    let a = -1
-    for (let u = from; u <= top; u++) if (this.open(u)) { a = u; break }
-    if (a < 0) return null
-    if (!this.peerAlive && !this.waiters.size) return null
-    const size = this.peerAlive ? HEDGE_WINDOW_UNITS : ORIGIN_WINDOW_UNITS
-    let b = a
-    while (b + 1 <= top && b + 1 - a < size && this.open(b + 1)) b++
-    return [a, b]
+    return frontWindow(from, top, (u) => this.open(u), this.peerAlive ? HEDGE_WINDOW_UNITS : ORIGIN_WINDOW_UNITS)
   }
 
   /** Claims units a..b for the origin at once, then fetches them by one bounded Range. */

@@ -38,23 +38,20 @@ export async function fromPeers (ctx: DeliveryContext, p: BytesPlan): Promise<Re
   if (k === 0) return 'origin-faster'
   const last = p.u0 + k - 1
   const askedAt = Date.now()
-  const got = await requestFromLeader(ctx.path, p.fetch.start, Math.min(p.fetch.end, unitBounds(ctx.asset, last)[1]), ctx.manifest.infoHash)
-  if (typeof got === 'string') return got
-  return await deliverUnits(ctx, p, { reader: new ExactReader(got.stream.getReader()), cancel: got.cancel, askedAt, last })
+  const to = Math.min(p.fetch.end, unitBounds(ctx.asset, last)[1])
+  // Queued on the peers from now: the next request of a burst, decided
+  // before the leader answers this one, sees them (rates.peerUnits).
+  const transfer = rates.peers.begin(to - p.fetch.start)
+  const got = await requestFromLeader(ctx.path, p.fetch.start, to, ctx.manifest.infoHash)
+  if (typeof got === 'string') { transfer.end(); return got }
+  return await deliverUnits(ctx, p, { reader: new ExactReader(got.stream.getReader()), cancel: got.cancel, askedAt, last, transfer })
 }
 
-/**
- * How many of the plan's first units to ask of the peers: as many as they
- * would deliver, behind what they already have to send, about as soon as the
- * origin would deliver the whole request (rates.ts); the origin fetches the
- * rest at once. 0: the origin alone.
- */
+/** How many of the plan's first units to ask of the peers (rates.peerUnits); the origin fetches the rest at once. */
 function peerUnits (ctx: DeliveryContext, p: BytesPlan): number {
-  const n = p.u1 - p.u0 + 1
-  const originMs = rates.origin.finishIn(p.fetch.end - p.fetch.start)
-  let k = n
-  while (k > 0 && rates.originClearlyFirst(originMs, rates.peers.finishIn(unitBounds(ctx.asset, p.u0 + k - 1)[1] - p.fetch.start))) k--
-  return k
+  const ends: number[] = []
+  for (let u = p.u0; u <= p.u1; u++) ends.push(unitBounds(ctx.asset, u)[1] - p.fetch.start)
+  return rates.peerUnits(ends)
 }
 
 /** The plan's units from the origin by bounded Range, verified and kept as they pass. */

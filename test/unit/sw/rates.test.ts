@@ -2,7 +2,7 @@
 // aggregate rate over busy time, projections behind the queue, and the
 // peers' margin against the origin.
 import { describe, expect, it } from 'vitest'
-import { Meter, originClearlyFirst, PEER_FACTOR, PEER_SLACK_MS } from '../../../sw/rates.js'
+import { Meter, originClearlyFirst, PEER_FACTOR, PEER_PROBE_BYTES, PEER_SLACK_MS, peerUnits } from '../../../sw/rates.js'
 
 function clock (): { now: () => number, advance: (ms: number) => void } {
   let t = 1000
@@ -60,5 +60,47 @@ describe('originClearlyFirst', () => {
     expect(originClearlyFirst(originMs, edge)).toBe(false)
     expect(originClearlyFirst(originMs, edge + 1)).toBe(true)
     expect(originClearlyFirst(originMs, 10)).toBe(false)
+  })
+})
+
+describe('peerUnits', () => {
+  const UNIT = 256 * 1024
+  const ends = (n: number): number[] => Array.from({ length: n }, (_, i) => (i + 1) * UNIT)
+
+  it('gives the peers what they would deliver within the margin of the origin, behind their queue', () => {
+    const c = clock()
+    const origin = new Meter(3000, 100, c.now)
+    const peers = new Meter(3000, 100, c.now)
+    // Measured peers: nothing else asked of them, equal rates: all 8 units.
+    const m = peers.begin(200_000)
+    for (let i = 0; i < 4; i++) { c.advance(20); m.received(50_000) }
+    m.end()
+    expect(peers.measured()).toBe(true)
+    expect(peerUnits(ends(8), origin, peers)).toBe(8)
+    // Measured at a fifth of the origin's rate (a 10 Mbit/s uplink against 50 Mbit/s): the first units only.
+    const slow = new Meter(3000, 100, c.now)
+    const s = slow.begin(200_000)
+    for (let i = 0; i < 4; i++) { c.advance(80); s.received(50_000) }
+    s.end()
+    const k = peerUnits(ends(8), new Meter(3125, 30, c.now), slow)
+    expect(k).toBeGreaterThan(0)
+    expect(k).toBeLessThan(4)
+  })
+
+  it('before the peers are measured, a burst gives them one probe in all; a request alone is not capped', () => {
+    const c = clock()
+    const origin = new Meter(3000, 100, c.now)
+    const peers = new Meter(3000, 100, c.now)
+    // The first request of a burst (nothing asked of the peers yet): by the priors, all of it.
+    expect(peerUnits(ends(2), origin, peers)).toBe(2)
+    const first = peers.begin(8_000)
+    // The next requests of the burst share the probe: a small one fits, a block does not.
+    expect(peerUnits([40_000], origin, peers)).toBe(1)
+    const second = peers.begin(40_000)
+    expect(peerUnits([PEER_PROBE_BYTES - 48_000 + 1], origin, peers)).toBe(0)
+    expect(peerUnits(ends(4), origin, peers)).toBe(0)
+    // Once nothing is asked of them any more (one request after another), no cap.
+    first.end(); second.end()
+    expect(peerUnits(ends(2), origin, peers)).toBe(2)
   })
 })
