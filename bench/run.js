@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { chromiumPath, ROOT, withTimeout } from './lib.js'
+import { download } from './download.js'
 import { firstPeer } from './first-peer.js'
 import { memory } from './memory.js'
 import { multipage } from './multipage.js'
@@ -24,7 +25,7 @@ import { video } from './video.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 420_000 }
+const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, download: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 420_000 }
 /** 200 MiB fetched and held, a reload, twice the figure with a base tree (SWARMCDN_BENCH_BASE). */
 LIMIT_MS.memory = 900_000
 LIMIT_MS.redeploy = 120_000
@@ -76,6 +77,7 @@ if (!reprint) {
   await figure('overheadFar', () => noPeerOverheadFar(5))
   await figure('farOrigin', () => farOrigin(5))
   await figure('throughput', throughput)
+  await figure('download', () => download(5))
   // SWARMCDN_BENCH_BASE=/path/to/other/tree (built) measures it side by side.
   await figure('memory', () => memory(process.env.SWARMCDN_BENCH_BASE ?? null))
   await figure('firstPeer', firstPeer)
@@ -155,6 +157,11 @@ if (f.memory) {
   }
 }
 failed('memory', 'memory')
+if (f.download) {
+  const d = f.download
+  row('16 MiB download, no peer, origin 30 ms away: with ÷ without', ms(d.withMedian), `without ${ms(d.withoutMedian)}`, fmt(d.ratio), '≤ 1.05', d.ratio <= 1.05)
+}
+failed('download', '16 MiB download, no peer')
 if (f.firstPeer) {
   row('first peer byte, first visit', ms(f.firstPeer.firstVisit.firstPeerByteMsMedian), `wire ${ms(f.firstPeer.firstVisit.firstWireMsMedian)}`, '', 'report', undefined)
   row('first peer byte, repeat visit', ms(f.firstPeer.repeatVisit.firstPeerByteMsMedian), `wire ${ms(f.firstPeer.repeatVisit.firstWireMsMedian)}`, '', 'report', undefined)
