@@ -134,7 +134,7 @@ export function originClearlyFirst (originMs: number, peerMs: number): boolean {
  * until the hedge had evidence, 100–300 ms in, then sent the same units
  * twice (bench/netns.js: 1.31–1.38 × the origin-only load, 0.26–0.43 MB of
  * the origin's 3.6 MB sent twice). A probe this size takes a 10 Mbit/s
- * uplink about 100 ms. A request made while nothing is asked of the peers
+ * uplink about 50 ms. A request made while nothing is asked of the peers
  * (a loader that fetches one asset after another, a player's next window)
  * is not capped: it measures them for what follows.
  */
