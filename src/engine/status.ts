@@ -3,7 +3,7 @@ import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
 import type { EngineStatus } from '../shared/protocol.js'
 import type { Bans } from './bans.js'
 import type { PrefetchProgress } from './prefetch.js'
-import type { PatchReport } from './patches.js'
+import type { PatchReport } from './patches/index.js'
 
 export interface StatusSources {
   torrent: Torrent

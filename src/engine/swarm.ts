@@ -3,7 +3,7 @@
 import WebTorrent, { type Torrent, type TorrentFile, type Wire } from 'webtorrent/dist/webtorrent.min.js'
 import { resolveTrackers, type Manifest } from '../shared/manifest.js'
 import type { CacheChunkStore } from './cache-store.js'
-import { batchWire, checkTorrentTargets, checkWireTargets, coalesceUpdates, fastIceOffers, fastTrackerReconnect, flushWithoutCopy } from './patches.js'
+import { batchWire, checkTorrentTargets, checkWireTargets, coalesceUpdates, fastIceOffers, fastTrackerReconnect, flushWithoutCopy } from './patches/index.js'
 
 /** Peers asked for (and offers built) per tracker announce. */
 const OFFERS_PER_ANNOUNCE = 2

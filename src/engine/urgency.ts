@@ -6,7 +6,7 @@
 // block of every pending request comes before the rest of any, and a small
 // asset (one unit) never waits behind a large one.
 import type { Torrent } from 'webtorrent/dist/webtorrent.min.js'
-import { requestPassNow } from './patches.js'
+import { requestPassNow } from './patches/index.js'
 
 export const FIRST_UNIT_PRIORITY = 2
 

@@ -83,7 +83,7 @@ export interface EngineStatus {
   readyAt: number | null
   /** Peer prefetch for the next pages in this page's life. */
   prefetch: { planned: number, done: number, bytes: number, finishedAt: number | null }
-  /** Which patches of pinned third-party internals applied (src/engine/patches.ts). */
+  /** Which patches of pinned third-party internals applied (src/engine/patches/). */
   patches: Record<string, boolean>
   /** Pieces held only in memory until the SW keeps their unit (the chunk store's transient set). */
   piecesInMemory: number

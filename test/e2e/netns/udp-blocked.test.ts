@@ -2,7 +2,7 @@
 // about a second even where UDP is blocked. bittorrent-tracker builds peers
 // with `trickle: false`, so an offer waits for ICE gathering; STUN and
 // TURN/UDP answers that a network drops used to hold it for simple-peer's
-// 5 s ICE-complete timeout (fastIceOffers in src/engine/patches.ts).
+// 5 s ICE-complete timeout (fastIceOffers in src/engine/patches/).
 // - A visitor on a network that blocks UDP, with TURN over TCP offered: its
 //   first peer ≤ 1.5 s after navigation, and bytes from it through the relay.
 // - The control: a visitor behind a cone NAT with STUN only still reaches the

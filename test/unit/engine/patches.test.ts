@@ -1,4 +1,4 @@
-// Every patch in src/engine/patches.ts against the installed webtorrent dist
+// Every patch in src/engine/patches/ against the installed webtorrent dist
 // bundle, the very file the engine bundle imports: two clients in this
 // process, joined by an in-memory duplex pair standing in for a data channel.
 // A patch that silently stops applying after an upgrade fails here.
@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import createTorrent from 'create-torrent'
 import type WebTorrentType from 'webtorrent/dist/webtorrent.min.js'
 import type { Torrent, Wire } from 'webtorrent/dist/webtorrent.min.js'
-import type { PatchName } from '../../../src/engine/patches.js'
+import type { PatchName } from '../../../src/engine/patches/index.js'
 
 // What the browser has and Node 20 lacks, for the dist bundle to load here.
 const g = globalThis as Record<string, unknown>
@@ -28,7 +28,7 @@ u8.toBase64 ??= function (this: Uint8Array) { return Buffer.from(this).toString(
 u8.toHex ??= function (this: Uint8Array) { return Buffer.from(this).toString('hex') }
 
 let WebTorrent: typeof WebTorrentType
-let patches: typeof import('../../../src/engine/patches.js')
+let patches: typeof import('../../../src/engine/patches/index.js')
 const clients: WebTorrentType[] = []
 const data = new Uint8Array(64 * 1024).map((_, i) => (i * 31) & 255)
 let torrentFile: Uint8Array
@@ -54,7 +54,7 @@ function pipePair (): [Duplex & { id: string, connected: boolean }, Duplex & { i
 
 beforeAll(async () => {
   WebTorrent = (await import('webtorrent/dist/webtorrent.min.js')).default
-  patches = await import('../../../src/engine/patches.js')
+  patches = await import('../../../src/engine/patches/index.js')
   torrentFile = await makeTorrent()
 })
 afterAll(() => { for (const c of clients) c.destroy() })

@@ -7,7 +7,7 @@ import Wire from 'bittorrent-protocol'
 import { describe, expect, it } from 'vitest'
 import type { Wire as EngineWire } from 'webtorrent/dist/webtorrent.min.js'
 import Piece from 'torrent-piece'
-import { batchWire, coalesceUpdates, flushWithoutCopy } from '../../../src/engine/patches.js'
+import { batchWire, coalesceUpdates, flushWithoutCopy } from '../../../src/engine/patches/index.js'
 
 const INFO_HASH = 'aa'.repeat(20)
 
