@@ -2,26 +2,20 @@
 // webtorrent: registers the SW, exposes window.swarmcdn, and (only after the
 // page's load event, when idle, and when P2P is allowed) imports the engine in
 // one leader tab.
-import { Workbox } from 'workbox-window'
 import type { EngineStatus, SwToPage } from '../shared/protocol.js'
 import type { SwarmcdnEventDetails } from '../shared/events.js'
 import { makeDebug, setDebug } from '../shared/debug.js'
 import { readOptions, type LoaderOptions } from './options.js'
-import { foreignWorker, integrationHint } from './foreign-sw.js'
 import { iceSource } from './ice.js'
+import { connection, p2pBlockedReason, supported, whenIdle } from './gate.js'
 import { LeaderLock } from './leader.js'
+import { controlled, registerSw, siteDisabled } from './register.js'
 import { swStats } from './sw-stats.js'
 import type { EngineHandle, EngineModule, SwarmcdnStats } from './types.js'
 import { CONSENT_KEY, DISABLED_KEY, KILLED_KEY, OPTOUT_KEY, load, store, useStorageScope } from './storage.js'
 
 const debug = makeDebug('page')
-/** How long a first visit waits for the new SW to take control. */
-const CLAIM_TIMEOUT_MS = 10_000
-/** The kill-switch check before registering again: a stalled origin must not hold the page's setup. */
-const MANIFEST_CHECK_MS = 5000
 
-type Connection = EventTarget & { saveData?: boolean, type?: string }
-const connection = (): Connection | undefined => (navigator as Navigator & { connection?: Connection }).connection
 
 class Swarmcdn extends EventTarget {
   readonly version = '0.1.0'
@@ -66,10 +60,6 @@ class Swarmcdn extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail: detail[0] }))
   }
 
-  private supported (): boolean {
-    return 'serviceWorker' in navigator && window.isSecureContext
-  }
-
   private openChannel (): void {
     try {
       this.channel = new BroadcastChannel(`swarmcdn-status ${this.options.scope}`)
@@ -107,95 +97,51 @@ class Swarmcdn extends EventTarget {
       if (!e.persisted) return
       this.hidden = false
       this.openChannel()
-      this.whenIdle(() => this.reconsider())
+      whenIdle(() => this.reconsider())
     })
   }
 
   /** Stops the engine if P2P is no longer allowed here, or starts it if it now is. */
   private reconsider (): void {
-    if (this.p2pBlockedReason()) {
-      if (this.lock.active) { debug('P2P off:', this.p2pBlockedReason()); void this.stopEngine() }
+    const blocked = this.p2pBlockedReason()
+    if (blocked) {
+      if (this.lock.active) { debug('P2P off:', blocked); void this.stopEngine() }
     } else {
       void this.ready.then((ok) => { if (ok) void this.maybeStartEngine() })
     }
   }
 
   private async init (): Promise<boolean> {
-    if (!this.supported()) { debug('no service worker support here: swarmcdn stays off'); return false }
+    if (!supported()) { debug('no service worker support here: swarmcdn stays off'); return false }
     // Once per page: optIn() after disable() runs init() again.
     if (!this.watching) { this.watching = true; this.openChannel(); this.watch() }
     if (load(DISABLED_KEY) === '1') { debug('disabled by this visitor'); return false }
     if (load(KILLED_KEY) === '1') {
       // Registering again would let the SW claim this page before it saw the
       // flag; ask the manifest first (one conditional request, only here).
-      if (await this.siteDisabled()) { debug('disabled by the site (kill switch)'); return false }
+      if (await siteDisabled(this.options.manifest)) { debug('disabled by the site (kill switch)'); return false }
       store(KILLED_KEY, null)
     }
     // register() on an unregistering registration revives it (SW spec,
-    // "Register" clears the uninstalling flag): ask the controlling SW first.
-    const sw = navigator.serviceWorker.controller ? await swStats() : null
+    // "Register" clears the uninstalling flag): ask the controlling SW, if any, first.
+    const sw = await swStats()
     if (sw?.killed) {
       store(KILLED_KEY, '1')
       return false
     }
-    const foreign = await foreignWorker(this.options.scope, this.options.sw)
-    if (foreign) {
-      // A site worker that answers swarmcdn's messages imported swarmcdn-sw.js: use it as it is.
-      if (!sw) { console.warn(integrationHint(foreign, this.options.sw)); return false }
-      this.registration = (await navigator.serviceWorker.getRegistration(this.options.scope)) ?? null
-    } else try {
-      const url = new URL(this.options.sw)
-      url.searchParams.set('manifest', this.options.manifest)
-      if (this.options.debug) url.searchParams.set('debug', '1')
-      const wb = new Workbox(url.href, { scope: this.options.scope, updateViaCache: 'none' })
-      this.registration = (await wb.register()) ?? null
-    } catch (err) {
-      // Blocked service workers (policy, private mode) leave the site untouched.
-      debug('service worker registration failed', err)
-      return false
-    }
-    if (!navigator.serviceWorker.controller) {
-      // claim() follows activation within milliseconds; an SW that never claims
-      // (kill switch, install failure) must not leave `ready` pending forever.
-      const claimed = await Promise.race([
-        new Promise<boolean>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), { once: true })),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CLAIM_TIMEOUT_MS))
-      ])
-      if (!claimed) return false
-    }
+    const registration = await registerSw(this.options, sw !== null, debug)
+    if (registration === false) return false
+    // Kept even if the SW never claims this page: disable() unregisters it.
+    this.registration = registration
+    if (!await controlled()) return false
     this.emit('ready')
-    this.whenIdle(() => { void this.maybeStartEngine() })
+    whenIdle(() => { void this.maybeStartEngine() })
     return true
-  }
-
-  private async siteDisabled (): Promise<boolean> {
-    try {
-      const res = await fetch(this.options.manifest, { cache: 'no-cache', signal: AbortSignal.timeout(MANIFEST_CHECK_MS) })
-      if (!res.ok) return true
-      return (await res.json() as { disabled?: unknown }).disabled === true
-    } catch { return true }
-  }
-
-  /** After the load event and an idle slot: the engine never competes with the page's critical loading. */
-  private whenIdle (fn: () => void): void {
-    const idle = (): void => {
-      if ('requestIdleCallback' in window) requestIdleCallback(fn, { timeout: 2000 })
-      else setTimeout(fn, 1)
-    }
-    if (document.readyState === 'complete') idle()
-    else window.addEventListener('load', idle, { once: true })
   }
 
   /** Why P2P is off for this visitor, or null when it is allowed. */
   p2pBlockedReason (): string | null {
-    if (!this.supported()) return 'no service worker'
-    if (!('RTCPeerConnection' in window)) return 'no WebRTC'
-    if (load(OPTOUT_KEY) === '1') return 'opted out'
-    if (this.options.optIn && load(CONSENT_KEY) !== '1') return 'waiting for opt-in'
-    const c = connection()
-    if (c?.saveData) return 'Save-Data'
-    if (c?.type === 'cellular') return 'cellular connection'
-    return null
+    return p2pBlockedReason(this.options.optIn)
   }
 
   private async maybeStartEngine (): Promise<void> {
@@ -207,18 +153,19 @@ class Swarmcdn extends EventTarget {
       if (this.p2pBlockedReason() || this.hidden) { if (!dropped.aborted) this.lock.drop(); return }
       this.isLeader = true
       try {
-        const [mod, iceServers] = await Promise.all([import(/* @vite-ignore */ this.options.engine) as Promise<EngineModule>, this.iceServers()])
+        const o = this.options
+        const [mod, iceServers] = await Promise.all([import(/* @vite-ignore */ o.engine) as Promise<EngineModule>, this.iceServers()])
         const handle = await mod.start({
-          manifestUrl: this.options.manifest,
-          scope: this.registration?.scope ?? this.options.scope,
+          manifestUrl: o.manifest,
+          scope: this.registration?.scope ?? o.scope,
           iceServers,
-          iceTransportPolicy: this.options.iceTransportPolicy,
-          uploadLimit: this.options.uploadLimit,
-          uploadBudget: this.options.uploadBudget,
-          prefetchBudget: this.options.prefetchBudget,
-          ...(this.options.storageBudget !== undefined && this.options.storageBudget >= 0 ? { storageBudget: this.options.storageBudget } : {}),
+          iceTransportPolicy: o.iceTransportPolicy,
+          uploadLimit: o.uploadLimit,
+          uploadBudget: o.uploadBudget,
+          prefetchBudget: o.prefetchBudget,
+          ...((o.storageBudget ?? -1) >= 0 ? { storageBudget: o.storageBudget } : {}),
           playersStartedOutside: this.uncontrolledAtLoad,
-          debug: this.options.debug,
+          debug: o.debug,
           onStatus: (s) => { this.onStatus(s); this.channel?.postMessage(s) }
         })
         // Stopped (pagehide, opt-out) while it was starting: undo.
@@ -252,7 +199,7 @@ class Swarmcdn extends EventTarget {
   }
 
   async stats (): Promise<SwarmcdnStats> {
-    const sw = this.supported() ? await swStats() : null
+    const sw = supported() ? await swStats() : null
     // The leader reads its engine now; other tabs see its last broadcast (≤ 1 s old).
     if (this.engine) this.engineStatus = this.engine.status()
     const e = this.engineStatus?.running ? this.engineStatus : null
@@ -268,7 +215,7 @@ class Swarmcdn extends EventTarget {
       engine: this.engineStatus,
       p2p: e !== null,
       optedOut: load(OPTOUT_KEY) === '1',
-      controlled: Boolean(navigator.serviceWorker?.controller),
+      controlled: !!navigator.serviceWorker?.controller,
       infoHash: sw?.infoHash ?? null,
       assets: sw?.assets ?? {}
     }
