@@ -1,8 +1,8 @@
 // The WebSocket tracker (bittorrent-tracker's server, WebSocket only) mounted
 // on an existing HTTP server at /announce, with the protections a public
 // signaling endpoint needs: an infohash allow-list, a message size cap, a
-// connection cap, a per-connection message rate limit, input validation, and
-// dead-connection reaping.
+// connection cap, a per-connection message rate limit, input validation
+// (both in tracker-guard.ts), and dead-connection reaping.
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
@@ -12,6 +12,9 @@ import { rawPathname } from './http-util.js'
 import type { TrackerStatsJson } from './stats.js'
 import type { ClusterRelay } from './cluster/relay.js'
 import { assertServerInternals } from './tracker-internals.js'
+import { MESSAGE_BURST, rawToString, takeToken, validateTrackerMessage, type Conn } from './tracker-guard.js'
+
+export { MESSAGES_PER_SECOND, MESSAGE_BURST, validateTrackerMessage } from './tracker-guard.js'
 
 const log = debug('tracker')
 
@@ -30,18 +33,6 @@ export const MAX_MESSAGE_BYTES = 64 * 1024
 
 /** Concurrent tracker connections; each costs a socket and a few KB. */
 export const MAX_CONNECTIONS = 10_000
-
-/**
- * Per-connection token bucket. A peer announces on start, every 2 minutes, on
- * completion, and answers each offer relayed to it; each announce relays at
- * most 5 offers (WebTorrent's cap), so even a flash crowd keeps an honest peer
- * far under 50 messages/s. Beyond the burst, the connection is dropped.
- */
-export const MESSAGES_PER_SECOND = 50
-export const MESSAGE_BURST = 100
-
-/** bittorrent-tracker's own cap on peers returned per announce (common.MAX_ANNOUNCE_PEERS). */
-const MAX_OFFERS = 82
 
 /** Swarms held at once (only matters when every infohash is admitted). */
 export const MAX_SWARMS = 10_000
@@ -87,41 +78,10 @@ export interface MountedTracker {
 
 export const UNKNOWN_INFOHASH_REASON = 'swarmcdn: unknown info_hash (this tracker only admits releases published on this origin)'
 
-interface Conn {
-  tokens: number
-  refilledAt: number
-  alive: boolean
-}
-
 /** The upgrade headers bittorrent-tracker keeps per socket (see adopt). */
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' }
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-/**
- * Shape checks bittorrent-tracker does not do and would crash on (for
- * example `offers: [null]` throws inside a process.nextTick callback when the
- * offer is relayed). Returns a failure reason, or null when acceptable.
- */
-export function validateTrackerMessage (msg: unknown): string | null {
-  if (!isRecord(msg)) return 'message must be a JSON object'
-  if (msg.action !== 'announce' && msg.action !== 'scrape') return 'action must be announce or scrape'
-  if (msg.offers !== undefined) {
-    if (!Array.isArray(msg.offers)) return 'offers must be an array'
-    if (msg.offers.length > MAX_OFFERS) return `at most ${MAX_OFFERS} offers`
-    for (const o of msg.offers) {
-      if (!isRecord(o) || typeof o.offer_id !== 'string' || !isRecord(o.offer)) return 'each offer needs offer_id and offer'
-    }
-  }
-  if (msg.answer !== undefined) {
-    if (!isRecord(msg.answer) || typeof msg.offer_id !== 'string') return 'answer must be an object with offer_id'
-  }
-  return null
-}
 
 export function mountTracker (opts: TrackerOptions): MountedTracker {
   const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS
@@ -176,15 +136,6 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
     let n = 0
     for (const s of Object.values(server.torrents)) if (s.peers.length > 0) n++
     return n
-  }
-
-  function takeToken (c: Conn): boolean {
-    const now = Date.now()
-    c.tokens = Math.min(MESSAGE_BURST, c.tokens + ((now - c.refilledAt) / 1000) * MESSAGES_PER_SECOND)
-    c.refilledAt = now
-    if (c.tokens < 1) return false
-    c.tokens -= 1
-    return true
   }
 
   // One handler of each kind for every socket (ws calls them with the socket
@@ -318,10 +269,4 @@ export function mountTracker (opts: TrackerOptions): MountedTracker {
       return Promise.all([closed, opts.cluster?.close()]).then(() => {})
     }
   }
-}
-
-function rawToString (data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8')
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
-  return Buffer.from(data).toString('utf8')
 }
