@@ -54,6 +54,19 @@ export class Meter {
     }
   }
 
+  /**
+   * Bytes chosen for this source before their transfer starts (the leader
+   * answers first): queued from now, so the next request sees them, but
+   * busy only from start(); cancel() if the transfer never starts. A
+   * refusal thus never counts as busy time without bytes.
+   */
+  reserve (bytes: number): Reservation {
+    this.queued += bytes
+    let held = true
+    const release = (): void => { if (held) { held = false; this.queued -= bytes } }
+    return { start: () => { release(); return this.begin(bytes) }, cancel: release }
+  }
+
   /** Bytes received from this source (any transfer). */
   received (n: number): void {
     this.total += n
@@ -99,6 +112,7 @@ export class Meter {
 }
 
 export interface Transfer { received: (n: number) => void, end: () => void }
+export interface Reservation { start: () => Transfer, cancel: () => void }
 
 /**
  * Priors, until this visitor has measured: either source at about 24 Mbit/s

@@ -41,10 +41,10 @@ export async function fromPeers (ctx: DeliveryContext, p: BytesPlan): Promise<Re
   const to = Math.min(p.fetch.end, unitBounds(ctx.asset, last)[1])
   // Queued on the peers from now: the next request of a burst, decided
   // before the leader answers this one, sees them (rates.peerUnits).
-  const transfer = rates.peers.begin(to - p.fetch.start)
+  const reserved = rates.peers.reserve(to - p.fetch.start)
   const got = await requestFromLeader(ctx.path, p.fetch.start, to, ctx.manifest.infoHash)
-  if (typeof got === 'string') { transfer.end(); return got }
-  return await deliverUnits(ctx, p, { reader: new ExactReader(got.stream.getReader()), cancel: got.cancel, askedAt, last, transfer })
+  if (typeof got === 'string') { reserved.cancel(); return got }
+  return await deliverUnits(ctx, p, { reader: new ExactReader(got.stream.getReader()), cancel: got.cancel, askedAt, last, transfer: reserved.start() })
 }
 
 /** How many of the plan's first units to ask of the peers (rates.peerUnits); the origin fetches the rest at once. */

@@ -44,6 +44,24 @@ describe('Meter', () => {
     expect(m.finishIn(1000)).toBe(50 + 1000 / 2)
   })
 
+  it('a reservation is queued at once, busy only once started, and gone when cancelled', () => {
+    const c = clock()
+    const m = new Meter(2, 50, c.now)
+    const r = m.reserve(4000)
+    expect(m.queued).toBe(4000)
+    expect(m.active).toBe(0)
+    r.cancel()
+    r.cancel()
+    expect(m.queued).toBe(0)
+    const t = m.reserve(4000).start()
+    expect(m.queued).toBe(4000)
+    expect(m.active).toBe(1)
+    t.received(4000)
+    t.end()
+    expect(m.queued).toBe(0)
+    expect(m.active).toBe(0)
+  })
+
   it('smooths the time to first byte', () => {
     const m = new Meter(1, 100)
     m.latency(40)
@@ -93,14 +111,14 @@ describe('peerUnits', () => {
     const peers = new Meter(3000, 100, c.now)
     // The first request of a burst (nothing asked of the peers yet): by the priors, all of it.
     expect(peerUnits(ends(2), origin, peers)).toBe(2)
-    const first = peers.begin(8_000)
+    const first = peers.reserve(8_000)
     // The next requests of the burst share the probe: a small one fits, a block does not.
     expect(peerUnits([40_000], origin, peers)).toBe(1)
-    const second = peers.begin(40_000)
+    const second = peers.reserve(40_000).start()
     expect(peerUnits([PEER_PROBE_BYTES - 48_000 + 1], origin, peers)).toBe(0)
     expect(peerUnits(ends(4), origin, peers)).toBe(0)
     // Once nothing is asked of them any more (one request after another), no cap.
-    first.end(); second.end()
+    first.cancel(); second.end()
     expect(peerUnits(ends(2), origin, peers)).toBe(2)
   })
 })
