@@ -8,8 +8,9 @@
 // of the peers' part by a bounded, block-aligned Range, while the peers keep
 // filling; when only the unit a peer is on is left, both race for it. Every
 // unit passes the keeper before it counts; the first that verifies is used.
-// Without a peer (or once it failed) the origin fills from the front, a
-// window at a time, only when the page reads into it. What to take and when
+// Without a peer (or once it failed, or fell behind the page) the origin
+// fills from the front once the page reads, at most FRONT_WINDOWS windows
+// ahead of it. What to take and when
 // is hedge-policy.ts's; this file streams and keeps.
 import type { ManifestAsset } from '../../src/shared/manifest.js'
 import type { ByteSource, FallbackReason } from '../../src/shared/protocol.js'
@@ -18,8 +19,8 @@ import { FIRST_BYTE_MS, STALL_MS } from '../config.js'
 import { debug } from '../debug.js'
 import type { ExactReader } from '../exact-reader.js'
 import * as rates from '../rates.js'
-import { AHEAD_UNITS, backWindow, frontWindow, HEDGE_TICK_MS, HEDGE_WINDOW_UNITS, originTakes, peerFinishMs, peerLateAt } from './hedge-policy.js'
-import { ORIGIN_WINDOW_UNITS, OriginUnits } from './origin-units.js'
+import { AHEAD_UNITS, backWindow, FRONT_WINDOW_UNITS, FRONT_WINDOWS, frontWindow, HEDGE_TICK_MS, HEDGE_WINDOW_UNITS, originTakes, peerFinishMs, peerLateAt } from './hedge-policy.js'
+import { OriginUnits } from './origin-units.js'
 
 export interface Got { bytes: Uint8Array<ArrayBuffer>, from: ByteSource }
 /**
@@ -48,8 +49,10 @@ export class HedgedUnits {
   private peerBytes = 0
   private peerFirstAt: number | null = null
   private readonly origins = new Set<OriginUnits>()
-  /** An origin window the page waits on (or the peers were never asked for) is in flight. */
-  private frontBusy = false
+  /** Origin windows in flight from the front (units the peers were never asked for, or can no longer send). */
+  private frontBusy = 0
+  /** Whether the page asked for a unit yet: nothing is fetched for a response nobody reads. */
+  private asked = false
   private originFailed = false
   private stopped = false
   private timer: ReturnType<typeof setInterval> | null = null
@@ -90,6 +93,7 @@ export class HedgedUnits {
   /** Unit u, verified, from whichever source had it first; units are read in order. */
   unit (u: number): Promise<Got> {
     this.readAt = u
+    this.asked = true
     this.roomWaiter?.()
     const g = this.got.get(u)
     if (g) { this.got.delete(u); return Promise.resolve(g) }
@@ -172,7 +176,13 @@ export class HedgedUnits {
         if (this.stopped || !this.peerAlive) return
         if (!(r instanceof Uint8Array)) { this.peerFailed(u, r === 'timeout' ? (first ? 'first-byte-timeout' : 'stalled') : 'peer-length-mismatch'); return }
         this.peerAt = u + 1
-        if (!this.missing(u)) continue
+        if (!this.missing(u)) {
+          // The origin sent this unit first and the page has read past the
+          // peer: all it streams next is held or on its way from the origin,
+          // and it is the slower source. It stops; the origin goes on.
+          if (this.peerAt < this.readAt) { this.stopPeer(); this.hedge(); return }
+          continue
+        }
         if (!(await this.keep(u, r, 'peer', true))) { this.peerFailed(u, 'peer-hash-mismatch'); return }
         this.set(u, { bytes: r, from: 'peer' })
       }
@@ -199,7 +209,7 @@ export class HedgedUnits {
    */
   private hedge (): void {
     while (!this.stopped && !this.originFailed) {
-      const front = this.frontBusy ? null : this.frontWindow()
+      const front = this.frontBusy >= (this.peerAlive ? 1 : FRONT_WINDOWS) ? null : this.frontWindow()
       if (front) { this.runOrigin(front[0], front[1], true); continue }
       if (!this.peerAlive) return
       const now = Date.now()
@@ -218,23 +228,24 @@ export class HedgedUnits {
   /**
    * Units no peer will send: past the peers' part, from the first open one
    * within what the page may hold ahead (in one request); once the peer is
-   * gone, from the unit the page waits for (a window at a time as it reads).
+   * gone, from the unit the page reads, at most FRONT_WINDOWS windows ahead
+   * of it, so the next request is on its way while the page reads one.
    */
   private frontWindow (): [number, number] | null {
-    if (!this.peerAlive && !this.waiters.size) return null
+    if (!this.peerAlive && !this.asked) return null
     const from = this.peerAlive ? Math.max(this.readAt, this.peerLast + 1) : this.readAt
     const top = Math.min(this.u1, this.readAt + AHEAD_UNITS - 1)
-    return frontWindow(from, top, (u) => this.open(u), this.peerAlive ? HEDGE_WINDOW_UNITS : ORIGIN_WINDOW_UNITS)
+    return frontWindow(from, top, (u) => this.open(u), this.peerAlive ? HEDGE_WINDOW_UNITS : FRONT_WINDOW_UNITS)
   }
 
   /** Claims units a..b for the origin at once, then fetches them by one bounded Range. */
   private runOrigin (a: number, b: number, front: boolean): void {
-    if (front) this.frontBusy = true
+    if (front) this.frontBusy++
     for (let u = a; u <= b; u++) this.claimed.add(u)
     const origin = new OriginUnits(this.url, this.asset, b, b - a + 1)
     this.origins.add(origin)
     void this.fetchWindow(origin, a, b).finally(() => {
-      if (front) this.frontBusy = false
+      if (front) this.frontBusy--
       this.hedge()
     })
   }

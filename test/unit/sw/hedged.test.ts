@@ -111,19 +111,63 @@ describe('HedgedUnits', () => {
     expect(ranges[0]).toBe(`${2 * UNIT}-${N * UNIT - 1}`)
   })
 
-  it('without a peer, the origin is asked a window at a time, only as the page reads', async () => {
-    stubOrigin(1)
-    const h = new HedgedUnits('https://site.test/a', asset, 0, N - 1, null, keep)
+  it('without a peer, the origin is asked only once the page reads, two windows at most ahead of it', async () => {
+    const M = 40
+    const big = { ...asset, size: UNIT * M, blocks: Array.from({ length: M }, (_, i) => String(i)) } as unknown as ManifestAsset
+    ranges = []
+    vi.stubGlobal('fetch', async (_url: string, init: { headers: Record<string, string> }) => {
+      const m = /bytes=(\d+)-(\d+)/.exec(init.headers.Range!)!
+      ranges.push(`${m[1]}-${m[2]}`)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      return new Response(new Uint8Array(Number(m[2]) + 1 - Number(m[1])), { status: 206 })
+    })
+    const h = new HedgedUnits('https://site.test/a', big, 0, M - 1, null, async () => true)
     h.start()
     await new Promise((resolve) => setTimeout(resolve, 120))
     expect(ranges).toEqual([]) // nobody read yet
     await h.unit(0)
-    expect(ranges).toEqual([`0-${4 * UNIT - 1}`])
-    for (let u = 1; u < 4; u++) await h.unit(u)
-    expect(ranges.length).toBe(1)
-    await h.unit(4)
-    expect(ranges).toEqual([`0-${4 * UNIT - 1}`, `${4 * UNIT}-${N * UNIT - 1}`])
+    // The next window is asked for while the page reads the first (8 units each).
+    expect(ranges).toEqual([`0-${8 * UNIT - 1}`, `${8 * UNIT}-${16 * UNIT - 1}`])
+    await new Promise((resolve) => setTimeout(resolve, 120))
+    expect(ranges.length).toBe(2) // the page still reads unit 0: nothing more
+    for (let u = 1; u < M; u++) {
+      await h.unit(u)
+      // Never more than 16 units past the unit the page reads.
+      for (const r of ranges) expect(Number(r.split('-')[0]) / UNIT).toBeLessThan(u + 16)
+    }
+    expect(ranges.length).toBe(M / 8)
     h.cancel()
+  })
+
+  it('a long answer whose peer the origin overtook: the peer stops instead of streaming units the page already has', async () => {
+    // 40 units, more than the SW reads ahead (16): the origin's windows can
+    // only start right after the peer's unit, so the page reads past it.
+    const M = 40
+    const long = new Uint8Array(UNIT * M).map((_, i) => (i * 13 + 5) & 0xff)
+    const longAsset = { ...asset, size: long.length, blocks: Array.from({ length: M }, (_, i) => String(i)) } as unknown as ManifestAsset
+    const longUnit = (u: number): Uint8Array => long.subarray(u * UNIT, (u + 1) * UNIT)
+    vi.stubGlobal('fetch', async (_url: string, init: { headers: Record<string, string> }) => {
+      const m = /bytes=(\d+)-(\d+)/.exec(init.headers.Range!)!
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      return new Response(long.slice(Number(m[1]), Number(m[2]) + 1), { status: 206 })
+    })
+    let sent = 0
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        if (sent >= M || cancelled) { c.close(); return }
+        await new Promise((resolve) => setTimeout(resolve, 40))
+        c.enqueue(longUnit(sent++).slice())
+      }
+    }, { highWaterMark: 0 })
+    const stream = { reader: new ExactReader(body.getReader()), cancel: () => { cancelled = true }, askedAt: Date.now(), last: M - 1 }
+    const h = new HedgedUnits('https://site.test/long', longAsset, 0, M - 1, stream, async (u, bytes) => same(bytes, longUnit(u)))
+    h.start()
+    for (let u = 0; u < M; u++) expect(same((await h.unit(u)).bytes, longUnit(u)), `unit ${u}`).toBe(true)
+    h.cancel()
+    expect(cancelled).toBe(true)
+    // Before: it streamed all 40 units, most of them ones the origin had delivered.
+    expect(sent).toBeLessThan(M / 2)
   })
 
   it('a cancel stops every source and fails what the page waits for', async () => {
