@@ -5,6 +5,13 @@ import { chromiumThreadCpu, cpuByRole, fetchAllInPage, launch, median, makeSite,
 
 export const BIG_ASSET = '/media/big.bin'
 export const BIG_ASSET_BYTES = 32 * 1024 * 1024
+/**
+ * A small asset each leecher reads from the seeder first. A visitor whose
+ * peers are not measured yet gives them a probe and the origin the rest
+ * (sw/rates.ts); a visitor reading a large file has usually measured its
+ * peers on the page's earlier assets, and so does the leecher here.
+ */
+const WARM_ASSET = '/media/warm.bin'
 /** One BitTorrent block: what WebTorrent writes per piece message, so the raw pump sends the same. */
 const CHUNK_BYTES = 16 * 1024
 /**
@@ -119,7 +126,7 @@ async function rawPump (sender, receiver, totalBytes, chunkBytes, high, low) {
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000)
 
 export async function throughput () {
-  const site = await makeSite({ [BIG_ASSET]: { kind: 'bin', size: BIG_ASSET_BYTES } })
+  const site = await makeSite({ [BIG_ASSET]: { kind: 'bin', size: BIG_ASSET_BYTES }, [WARM_ASSET]: { kind: 'bin', size: 200 * 1024 } })
   const browser = await launch()
   let origin
   const visitors = []
@@ -130,7 +137,7 @@ export async function throughput () {
     const seeder = await visit(browser, origin.url + 'index.html')
     visitors.push(seeder)
     await waitControlled(seeder.page)
-    await fetchAllInPage(seeder.page, [BIG_ASSET])
+    await fetchAllInPage(seeder.page, [WARM_ASSET, BIG_ASSET])
     await waitForSeed(seeder.page)
     const peerRuns = []
     let leecher
@@ -141,6 +148,7 @@ export async function throughput () {
       visitors.push(leecher)
       await waitControlled(leecher.page)
       await waitForPeers(leecher.page)
+      await timedFetch(leecher.page, WARM_ASSET)
       const sent0 = await originBytes()
       const page0 = await pageOriginBytes(leecher.page)
       const cpu0 = chromiumThreadCpu()
