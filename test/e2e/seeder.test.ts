@@ -70,7 +70,11 @@ beforeAll(async () => {
       '/two.html': page2
     }
   })
-  server = await publishAndServe(site)
+  // A hybrid server sits near its visitors; the origin is far (200 ms to a
+  // first byte, 1 MB/s per response). On loopback the origin would outrun
+  // any peer, and the SW rightly takes what comes first (sw/rates.ts): the
+  // test would measure that race, not the seeder.
+  server = await publishAndServe(site, { latencyMs: 200, bandwidthBytesPerSec: 1_000_000 })
   browser = await launch()
 })
 afterAll(async () => {
@@ -176,6 +180,8 @@ describe('swarmcdn seed', () => {
 
   it('obeys --upload-limit, and follows a new release once the tree matches it', async () => {
     const LIMIT = 400 * 1024
+    // Only this seeder serves (an earlier test's may still run if it failed).
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL')
     const seeder = runCli(['seed', site.dir, '--origin', server.url, '--ice-servers', '[]', '--upload-limit', '400k'])
     procs.push(seeder)
     await waitLine(seeder, /seeder ready/)
