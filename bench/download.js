@@ -3,25 +3,11 @@
 // the same fetch with service workers blocked. The origin is 30 ms away (the
 // server waits before each response), so the figure sees what each origin
 // request's round trip costs. Pairs alternated, medians compared.
-import { launch, makeSite, median, publishSite, serve, visit, waitControlled, waitForEngine } from './lib.js'
+import { launch, makeSite, median, publishSite, serve, timedFetch, visit, waitControlled, waitForEngine } from './lib.js'
 
 const ASSET = '/media/download.bin'
 const ASSET_BYTES = 16 * 1024 * 1024
 const ORIGIN = { latencyMs: 30 }
-
-/** Reads the asset in the page; nothing crosses to Node but numbers. */
-const timedFetch = (page) => page.evaluate(async (path) => {
-  const t0 = performance.now()
-  const res = await fetch(path)
-  const reader = res.body.getReader()
-  let n = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    n += value.length
-  }
-  return { bytes: n, ms: performance.now() - t0, source: res.headers.get('x-swarmcdn-source') }
-}, ASSET)
 
 export async function download (pairs = 5) {
   const site = await makeSite({ [ASSET]: { kind: 'bin', size: ASSET_BYTES } })
@@ -36,13 +22,13 @@ export async function download (pairs = 5) {
       try {
         await waitControlled(a.page)
         await waitForEngine(a.page)
-        const r = await timedFetch(a.page)
+        const r = await timedFetch(a.page, ASSET)
         if (r.bytes !== ASSET_BYTES || r.source !== 'origin') throw new Error(`with swarmcdn: ${r.bytes} bytes from ${r.source}`)
         runs.swarm.push(r.ms)
       } finally { await a.context.close() }
       const b = await visit(browser, origin.url + 'index.html', { serviceWorkers: 'block' })
       try {
-        const r = await timedFetch(b.page)
+        const r = await timedFetch(b.page, ASSET)
         if (r.bytes !== ASSET_BYTES) throw new Error(`without swarmcdn: ${r.bytes} bytes`)
         runs.plain.push(r.ms)
       } finally { await b.context.close() }

@@ -1,7 +1,7 @@
 // Peer transfer throughput (DESIGN §4): one large asset from a seeding page to
 // a leeching page through swarmcdn (engine → SW → page, verified), vs a raw
 // RTCDataChannel pump between the same two pages.
-import { chromiumThreadCpu, cpuByRole, fetchAllInPage, launch, median, makeSite, publishSite, serve, visit, waitControlled, waitForPeers, waitForSeed } from './lib.js'
+import { chromiumThreadCpu, cpuByRole, fetchAllInPage, launch, median, makeSite, publishSite, serve, timedFetch, visit, waitControlled, waitForPeers, waitForSeed } from './lib.js'
 
 export const BIG_ASSET = '/media/big.bin'
 export const BIG_ASSET_BYTES = 32 * 1024 * 1024
@@ -38,24 +38,6 @@ const ORIGIN = { latencyMs: 200, bandwidth: 1_000_000 }
 
 /** Bytes this visitor's pages got from the origin through the SW. */
 const pageOriginBytes = (page) => page.evaluate(async () => (await window.swarmcdn.stats()).bytesFromOrigin)
-
-/** Reads `path` in the page, timing first byte and last byte; nothing crosses to Node but numbers. */
-function timedFetch (page, path) {
-  return page.evaluate(async (path) => {
-    const t0 = performance.now()
-    const res = await fetch(path)
-    const reader = res.body.getReader()
-    let n = 0
-    let first = null
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      if (first === null) first = performance.now()
-      n += value.length
-    }
-    return { bytes: n, ms: performance.now() - t0, firstByteMs: first - t0, source: res.headers.get('x-swarmcdn-source') }
-  }, path)
-}
 
 /** Sets up a raw RTCPeerConnection pair between two pages, signaling relayed through Playwright. */
 async function rawPump (sender, receiver, totalBytes, chunkBytes, high, low) {

@@ -10,8 +10,8 @@
 // unit passes the keeper before it counts; the first that verifies is used.
 // Without a peer (or once it failed, or fell behind the page) the origin
 // fills from the front once the page reads, at most FRONT_WINDOWS windows
-// ahead of it. What to take and when
-// is hedge-policy.ts's; this file streams and keeps.
+// ahead of it. What to take and when is hedge-policy.ts's; this file
+// streams and keeps.
 import type { ManifestAsset } from '../../src/shared/manifest.js'
 import type { ByteSource, FallbackReason } from '../../src/shared/protocol.js'
 import { unitBounds } from '../../src/shared/units.js'
