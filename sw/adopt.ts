@@ -10,8 +10,13 @@ import { countPrefetched } from './stats.js'
 
 declare const self: ServiceWorkerGlobalScope
 
-/** Keeps the assets at `paths` that the HTTP cache holds and that match the manifest. */
-export async function adoptAll (m: Manifest, paths: string[]): Promise<void> {
+/**
+ * Keeps the assets at `paths` that the HTTP cache holds and that match the
+ * manifest. Returns the paths the HTTP cache did not have (yet: a response
+ * still on its way is not readable there until it has ended).
+ */
+export async function adoptAll (m: Manifest, paths: string[]): Promise<string[]> {
+  const missing: string[] = []
   for (const p of paths) {
     const url = new URL(p, self.registration.scope)
     const path = scopePath(url)
@@ -21,8 +26,11 @@ export async function adoptAll (m: Manifest, paths: string[]): Promise<void> {
       const res = await fetch(url.href, { cache: 'only-if-cached', mode: 'same-origin', credentials: 'same-origin' })
       if (res.status !== 200 || !cacheable(res)) continue
       await keepWhole({ asset, path, infoHash: m.infoHash }, await res.arrayBuffer(), 'origin')
-    } catch { /* not in the HTTP cache */ }
+    } catch {
+      missing.push(p)
+    }
   }
+  return missing
 }
 
 /** Bytes the engine prefetched from peers: verified here like every peer byte, then kept. */

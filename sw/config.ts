@@ -6,6 +6,12 @@ import { useScope } from '../src/shared/cache-keys.js'
 
 const params = new URL(self.location.href).searchParams
 
+/**
+ * The loader registers swarmcdn's own worker with `?manifest=` in its URL; a
+ * worker without it is the site's, with swarmcdn imported into it.
+ */
+export const embedded = !params.has('manifest')
+
 /** Manifest URL, from the loader's `data-manifest` (passed as ?manifest=). */
 export const MANIFEST_URL = new URL(params.get('manifest') ?? 'swarmcdn.json', self.registration.scope).href
 

@@ -16,7 +16,7 @@ import { addStaticRoutes } from './routes.js'
 import { attachLeader, hasLeader, notifyDropped, onLeaderLink } from './leader.js'
 import { bindNavigation, currentError, currentManifest, init, prune, setKillHandler } from './releases.js'
 import { loadStats, snapshot } from './stats.js'
-import { dropAll, reconcile, setDropListener } from './store.js'
+import { dropAll, reconcile, setDropListener, storeIndex } from './store.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -43,6 +43,9 @@ if (!embedded) watchScript(kill)
 // Start loading state now so the first fetch after an SW restart finds it.
 void init()
 void loadStats()
+// The store's index too: a page's asset passes through to the browser only
+// once the fetch handler can see, without awaiting, that no unit of it is kept.
+void storeIndex()
 
 // A site's own worker decides when a new version of it takes over (skipWaiting).
 if (!embedded) {

@@ -37,3 +37,6 @@ export function coveredInFlight (integrity: string, u0: number, u1: number): Pro
   }
   return Promise.all(waits).then(() => {})
 }
+
+/** Whether any delivery is fetching units of the asset `integrity` now. */
+export function anyInFlight (integrity: string): boolean { return claims.has(integrity) }

@@ -82,6 +82,17 @@ function checkLiveness (link: Link): void {
   })
 }
 
+/**
+ * Whether peers of release `infoHash` may answer a request now, decided
+ * without awaiting (the fetch handler must decide synchronously whether to
+ * answer at all). A leader that has not said how many peers it has may have
+ * some. No leader: the windows are asked for one, for the next request.
+ */
+export function peersMayAnswer (infoHash: string): boolean {
+  if (!rpc) { summonLeader(); return false }
+  return leaderHash === infoHash && leaderPeers !== 0
+}
+
 export interface LeaderStream { stream: ReadableStream<Uint8Array>, cancel: () => void }
 
 /**

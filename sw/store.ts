@@ -20,6 +20,10 @@ const QUOTA_RETRIES = 2
 interface Entry { size: number, used: number }
 
 let index: Promise<Map<string, Entry>> | null = null
+/** The same map once read: what a fetch handler may consult without awaiting. */
+let loaded: Map<string, Entry> | null = null
+/** Bumped when the index is replaced (dropAll), so an older read does not publish its map. */
+let indexGeneration = 0
 let onDropped: (keys: string[]) => void = () => {}
 let saveQueued = false
 
@@ -33,7 +37,9 @@ const urlOf = (key: string): string => cacheUrlOf(self.registration.scope, key)
  * only writer, so a miss costs no Cache Storage round trip on the request path.
  */
 export function storeIndex (): Promise<Map<string, Entry>> {
-  index ??= (async () => {
+  if (index) return index
+  const generation = ++indexGeneration
+  index = (async () => {
     const out = new Map<string, Entry>()
     try {
       const saved: Record<string, [number, number]> = (await get(LRU_KEY).catch(() => undefined)) ?? {}
@@ -48,10 +54,15 @@ export function storeIndex (): Promise<Map<string, Entry>> {
         out.set(key, { size: e[0], used: e[1] })
       }
     } catch { /* no Cache Storage: an empty store */ }
+    // Not if dropAll() replaced the index meanwhile.
+    if (generation === indexGeneration) loaded = out
     return out
   })()
   return index
 }
+
+/** The index if it has been read since this SW started, else null (then only an await can tell). */
+export function storeIndexNow (): ReadonlyMap<string, Entry> | null { return loaded }
 
 function saveSoon (): void {
   if (saveQueued) return
@@ -182,7 +193,9 @@ export function forgetCached (key: string): void {
  * of the same origin keeps its own (cache-keys.ts scopedName).
  */
 export async function dropAll (): Promise<void> {
-  index = Promise.resolve(new Map())
+  indexGeneration++
+  loaded = new Map()
+  index = Promise.resolve(loaded)
   await caches.delete(ASSET_CACHE)
   await caches.delete(META_CACHE)
   await delMany(allIdbKeys(self.registration.scope)).catch(() => { /* no IndexedDB: nothing kept there */ })

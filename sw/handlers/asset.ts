@@ -1,9 +1,10 @@
 // Same-origin GETs for paths of the page's release manifest, without
 // credentials headers. Anything else is not intercepted at all.
 import { deliver } from '../deliver.js'
+import { notePassedThrough, passesThrough } from '../passthrough.js'
 import { debug } from '../debug.js'
 import { manifestFor } from '../releases.js'
-import { scopePath } from '../config.js'
+import { embedded, scopePath } from '../config.js'
 import { withSource } from '../responses.js'
 import type { Manifest, ManifestAsset } from '../../src/shared/manifest.js'
 import type { Handler } from './types.js'
@@ -51,6 +52,13 @@ export const asset: Handler = {
   name: 'asset',
   canHandle: (event) => ownListener && lookup(event) !== null,
   handle: (event) => {
+    // Inside a site's own worker, the site's listeners answer what this one
+    // leaves, so leaving a request is not the browser fetching it.
+    const found = embedded ? null : lookup(event)
+    if (found && passesThrough(event.request, found.manifest, found.entry)) {
+      notePassedThrough(event, found.manifest, found.path, found.entry)
+      return
+    }
     try {
       event.respondWith(respond(event))
     } catch (err) {

@@ -4,14 +4,10 @@
 // kill switch and a removed script never unregister the site's worker, and a
 // Workbox site routes assets through `self.swarmcdn.workbox()`.
 import { isAsset, respond, routeAssetsElsewhere } from './asset.js'
+export { embedded } from '../config.js'
 
 declare const self: ServiceWorkerGlobalScope & { swarmcdn?: SwarmcdnSwApi }
 
-/**
- * The loader registers swarmcdn's own worker with `?manifest=` in its URL; a
- * worker without it is the site's, with swarmcdn imported into it.
- */
-export const embedded = !new URL(self.location.href).searchParams.has('manifest')
 
 interface RouteArgs { event: FetchEvent, request?: Request }
 
