@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { chromiumPath, ROOT, withTimeout } from './lib.js'
+import { dispatchFloor } from './dispatch-floor.js'
 import { download } from './download.js'
 import { firstPeer } from './first-peer.js'
 import { memory } from './memory.js'
@@ -25,7 +26,7 @@ import { video } from './video.js'
 
 const OFFLOAD_NS = [2, 4, 8]
 /** Per-figure time bounds; together well under the 15-minute budget. */
-const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, download: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 420_000 }
+const LIMIT_MS = { netns: 240_000, offload: 240_000, multipage: 150_000, overhead: 150_000, dispatchFloor: 300_000, overheadFar: 150_000, farOrigin: 150_000, throughput: 120_000, firstPeer: 90_000, download: 90_000, sizes: 10_000, publish: 120_000, tracker: 90_000, trackerCluster1: 240_000, trackerClusterN: 600_000, video: 420_000 }
 /** 200 MiB fetched and held, a reload, twice the figure with a base tree (SWARMCDN_BENCH_BASE). */
 LIMIT_MS.memory = 900_000
 LIMIT_MS.redeploy = 120_000
@@ -74,6 +75,7 @@ if (!reprint) {
   await figure('multipage', multipage)
   await figure('redeploy', redeploy)
   await figure('overhead', () => noPeerOverhead(7))
+  await figure('dispatchFloor', () => dispatchFloor(5))
   await figure('overheadFar', () => noPeerOverheadFar(5))
   await figure('farOrigin', () => farOrigin(5))
   await figure('throughput', throughput)
@@ -130,6 +132,17 @@ function overheadRows (o, label) {
 }
 if (f.overhead) overheadRows(f.overhead, 'no peers')
 failed('overhead', 'no-peer overhead')
+if (f.dispatchFloor) {
+  // What any service worker in the page's path costs (bench/dispatch-floor.js): the floor under the rows above.
+  const v = f.dispatchFloor.variants
+  for (const how of ['tab', 'nav']) {
+    const label = how === 'tab' ? 'another tab' : 'navigation'
+    row(`floor, ${label}: empty fetch listener ÷ no worker`, ms(v[`empty/${how}`].loadMsMedian), ms(v[`plain/${how}`].loadMsMedian), fmt(v[`empty/${how}`].ratio), 'report', undefined)
+    row(`floor, ${label}: respondWith(fetch()) ÷ no worker`, ms(v[`passthrough/${how}`].loadMsMedian), ms(v[`plain/${how}`].loadMsMedian), fmt(v[`passthrough/${how}`].ratio), 'report', undefined)
+    row(`floor, ${label}: swarmcdn, no peer ÷ no worker`, ms(v[`swarmcdn/${how}`].loadMsMedian), ms(v[`plain/${how}`].loadMsMedian), fmt(v[`swarmcdn/${how}`].ratio), '≤ 1.05', v[`swarmcdn/${how}`].ratio <= 1.05)
+  }
+}
+failed('dispatchFloor', 'service worker floor')
 if (f.overheadFar) overheadRows(f.overheadFar, 'no peers, far origin')
 failed('overheadFar', 'no-peer overhead, far origin')
 if (f.farOrigin) {
