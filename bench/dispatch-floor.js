@@ -5,13 +5,17 @@
 // navigation in the same tab), under five controllers, runs alternated:
 // - plain:        no service worker;
 // - no-handler:   a worker with no fetch listener (Chromium skips dispatch);
-// - empty:        a fetch listener that returns at once (no respondWith: the
-//                 browser fetches as if there were no worker);
+// - empty:        `addEventListener('fetch', () => {})`. Chromium sees that
+//                 the listener is empty and skips dispatching to it, so this
+//                 is the no-handler case again (the check that it still is);
+// - no-answer:    a listener that looks at the request and returns without
+//                 respondWith (the browser then fetches it itself): the cost
+//                 of dispatching a fetch event, and nothing else;
 // - passthrough:  respondWith(fetch(event.request)), the smallest worker that
 //                 answers;
 // - swarmcdn:     the product, no peers online.
-// Every row is a ratio to plain. If `empty` is far above 1, no fetch handler
-// can meet a bound below it: the cost is the browser's dispatch of the event.
+// Every row is a ratio to plain. `no-answer` is the floor of any worker that
+// must see a page's asset requests to decide about them.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { launch, loadTiming, makeSite, median, publishSite, quantile, serve, visit, waitControlled, waitForEngine } from './lib.js'
@@ -19,6 +23,7 @@ import { launch, loadTiming, makeSite, median, publishSite, quantile, serve, vis
 const WORKERS = {
   'no-handler': "self.addEventListener('install', () => self.skipWaiting()); self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()))",
   empty: "self.addEventListener('install', () => self.skipWaiting()); self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim())); self.addEventListener('fetch', () => {})",
+  'no-answer': "self.addEventListener('install', () => self.skipWaiting()); self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim())); self.addEventListener('fetch', (e) => { if (e.request.method === 'NONE') e.respondWith(new Response('')) })",
   passthrough: "self.addEventListener('install', () => self.skipWaiting()); self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim())); self.addEventListener('fetch', (e) => e.respondWith(fetch(e.request)))"
 }
 export const CONTROLLERS = ['plain', ...Object.keys(WORKERS), 'swarmcdn']
