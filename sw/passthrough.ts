@@ -1,10 +1,10 @@
 // A page's asset that the swarm cannot serve better than the browser goes to
 // the browser: the worker does not call respondWith, and Chromium fetches it
-// as if there were no worker. Measured side by side (bench/dispatch-floor.js):
-// a fetch listener that returns without answering costs a page nothing, while
-// answering costs each asset 16-19 ms at p50 on a 2-core machine even when the
-// worker only hands on the origin's own response, and the page 1.1-1.2x its
-// load (issue 13 §6, the no-peer overhead).
+// as if there were no worker. Measured side by side (bench/dispatch-floor.js,
+// added per asset at p50 on a 2-core machine): a listener that returns
+// without answering, -3 to +12 ms; one that answers with nothing but the
+// origin's own response, +16 to +28 ms, and 1.1-1.2x the page's load
+// (issue 13 §6, the no-peer overhead).
 //
 // Passes through: an image, script, stylesheet or font of the page's release,
 // asked for whole, that no peer can send (no leader, or a leader with no
