@@ -5,7 +5,7 @@
 import type { Manifest } from '../src/shared/manifest.js'
 import { scopePath } from './config.js'
 import { holdsAsset, keepWhole } from './keeper.js'
-import { cacheable } from './sources/origin.js'
+import { cacheable, keepFromStream } from './sources/origin.js'
 import { countPrefetched } from './stats.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -24,8 +24,9 @@ export async function adoptAll (m: Manifest, paths: string[]): Promise<string[]>
     if (!path || !asset || await holdsAsset(asset)) continue
     try {
       const res = await fetch(url.href, { cache: 'only-if-cached', mode: 'same-origin', credentials: 'same-origin' })
-      if (res.status !== 200 || !cacheable(res)) continue
-      await keepWhole({ asset, path, infoHash: m.infoHash }, await res.arrayBuffer(), 'origin')
+      if (res.status !== 200 || !cacheable(res) || !res.body) continue
+      // Unit by unit as the body is read: a large asset never sits whole in memory.
+      await keepFromStream({ asset, path, infoHash: m.infoHash }, res.body, 0)
     } catch {
       missing.push(p)
     }

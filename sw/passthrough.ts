@@ -73,21 +73,41 @@ export function notePassedThrough (event: FetchEvent, manifest: Manifest, path: 
   countRequest('origin')
   countDelivered('origin', asset.size)
   recordDelivery(path, { source: 'origin', bytes: asset.size, bytesBySource: { peer: 0, origin: asset.size, cache: 0 }, at: Date.now(), reason }, clientId)
+  adoptLater(event, manifest, path)
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Adopts the batch's paths once the pages are quiet. Quiet means no fetch
+ * event for a while; a response still on its way then is not readable from
+ * the HTTP cache yet, so what is missing is tried again a little later (a few
+ * attempts, each a cache lookup only).
+ */
+async function adoptWithRetries (batch: Batch): Promise<void> {
+  let left = await adoptQuietly(batch, () => [...batch.paths])
+  for (const ms of ADOPT_RETRY_MS) {
+    if (!left.length) break
+    await sleep(ms)
+    const again = left
+    left = await adoptQuietly(batch, () => again)
+  }
+}
+
+/**
+ * Has the asset at `path`, which the browser is fetching whole from the
+ * origin, kept from the HTTP cache once the pages are quiet (never a request
+ * of its own to the origin). `afterMs`: a large body's expected transfer
+ * time, waited out first so that reading it back does not compete with it.
+ */
+export function adoptLater (event: FetchEvent, manifest: Manifest, path: string, afterMs = 0): void {
+  if (afterMs > 0) {
+    event.waitUntil(sleep(afterMs).then(async () => { await adoptWithRetries({ manifest, paths: new Set([path]) }) }))
+    return
+  }
   if (pending?.manifest.infoHash !== manifest.infoHash) {
     pending = { manifest, paths: new Set() }
-    const batch = pending
-    // Quiet means no fetch event for a while; a response still on its way
-    // then is not readable from the HTTP cache yet, so what is missing is
-    // tried again a little later (a few attempts, each a cache lookup only).
-    event.waitUntil((async () => {
-      let left = await adoptQuietly(batch, () => [...batch.paths])
-      for (const ms of ADOPT_RETRY_MS) {
-        if (!left.length) break
-        await new Promise((resolve) => setTimeout(resolve, ms))
-        const again = left
-        left = await adoptQuietly(batch, () => again)
-      }
-    })())
+    event.waitUntil(adoptWithRetries(pending))
   }
   pending.paths.add(path)
 }
