@@ -6,8 +6,6 @@ import { fromCache } from './sources/cache.js'
 import type { DeliveryContext } from './sources/context.js'
 import { answersPlayer, isMediaRequest, passPlayerThrough, spendSwarmWait, swarmWaitLeft } from './sources/media.js'
 import { fromOrigin } from './sources/origin.js'
-import { fromOriginNative } from './sources/origin-native.js'
-import { peersMayAnswer } from './leader.js'
 import { fromOriginUnits, fromPeers } from './sources/peers.js'
 import { plan, windowed } from './plan.js'
 import { coveredInFlight } from './inflight.js'
@@ -56,12 +54,6 @@ export async function deliver (ctx: DeliveryContext): Promise<Response> {
     }
     spendSwarmWait(clientId, ctx.path, SWARM_WAIT_MS, Date.now() - started)
     if (peer instanceof Response) return peer
-  }
-  // A whole large asset no peer can send (none connected, or no engine): the
-  // browser's own body, piped natively, kept later from the HTTP cache
-  // (origin-native.ts). Not a player's request: its windows wait for the swarm.
-  if (!media && !p.partial && ctx.asset.size > CONSOLIDATE_MAX_BYTES && !peersMayAnswer(ctx.manifest.infoHash)) {
-    return fromOriginNative(ctx, typeof peer === 'string' ? peer : undefined)
   }
   // A Range or a large asset comes from the origin by bounded, block-aligned
   // Ranges, each asked for as the page reads and aborted when it stops. A

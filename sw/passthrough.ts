@@ -97,14 +97,9 @@ async function adoptWithRetries (batch: Batch): Promise<void> {
 /**
  * Has the asset at `path`, which the browser is fetching whole from the
  * origin, kept from the HTTP cache once the pages are quiet (never a request
- * of its own to the origin). `afterMs`: a large body's expected transfer
- * time, waited out first so that reading it back does not compete with it.
+ * of its own to the origin).
  */
-export function adoptLater (event: FetchEvent, manifest: Manifest, path: string, afterMs = 0): void {
-  if (afterMs > 0) {
-    event.waitUntil(sleep(afterMs).then(async () => { await adoptWithRetries({ manifest, paths: new Set([path]) }) }))
-    return
-  }
+export function adoptLater (event: FetchEvent, manifest: Manifest, path: string): void {
   if (pending?.manifest.infoHash !== manifest.infoHash) {
     pending = { manifest, paths: new Set() }
     event.waitUntil(adoptWithRetries(pending))
