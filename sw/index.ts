@@ -1,12 +1,13 @@
 // swarmcdn service worker. Browsers allow no RTCPeerConnection here
 // (w3c/ServiceWorker#670), so peers are reached through the leader tab.
 import type { PageToSw, SwStats } from '../src/shared/protocol.js'
-import { MANIFEST_URL, PRUNE_DELAY_MS } from './config.js'
 import { debug } from './debug.js'
 import { adoptAll, keepPrefetched } from './adopt.js'
 import { setConfiguredBudget } from './budget.js'
 import { asset } from './handlers/asset.js'
-import { embedded } from './handlers/embedded.js'
+// Installs self.swarmcdn, the API a site's own worker uses when it imports this one.
+import './handlers/embedded.js'
+import { embedded, MANIFEST_URL, PRUNE_DELAY_MS } from './config.js'
 import { isKilled, killSwitch, markKilled } from './handlers/kill-switch.js'
 import { navigation } from './handlers/navigation.js'
 import type { Handler } from './handlers/types.js'

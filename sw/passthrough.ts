@@ -15,7 +15,7 @@
 // the visitor seeds it like any other, and the origin never sends it twice.
 // Players, fetch() (whose headers a page reads), Ranges and large assets keep
 // the full path: a player waits for the swarm, a script may read
-// X-SwarmCDN-Source, and only bounded bodies are re-read whole.
+// X-SwarmCDN-Source, and a large body may be more than the HTTP cache keeps.
 import type { FallbackReason } from '../src/shared/protocol.js'
 import type { Manifest, ManifestAsset } from '../src/shared/manifest.js'
 import { adoptAll } from './adopt.js'
@@ -25,21 +25,24 @@ import { hasLeader, peersMayAnswer } from './leader.js'
 import { whenQuiet } from './quiet.js'
 import { countRequest, recordDelivery } from './stats.js'
 import { storeIndexNow } from './store.js'
-import { unitKey, unitsOf } from '../src/shared/units.js'
+import { holdsUnit, unitsOf } from '../src/shared/units.js'
 
 /** What a page's parser asks for; a player's, a fetch()'s and a worker's requests are not. */
 const PAGE_DESTINATIONS = new Set<RequestDestination>(['image', 'script', 'style', 'font'])
 
-/** Adoption re-reads a passed-through body whole: above this, the full path streams it. */
+/**
+ * Above this the full path keeps the asset as it passes: a private window's
+ * HTTP cache kept a 6 MB body and no 8 MB one, and what it does not keep
+ * cannot be adopted.
+ */
 export const PASS_MAX_BYTES = 4 * 1024 * 1024
 
 /** Whether the store holds some unit of the asset; null while the index is still being read. */
 function holdsAnyUnit (asset: ManifestAsset): boolean | null {
   const idx = storeIndexNow()
   if (!idx) return null
-  if (idx.has(asset.integrity)) return true
   const n = unitsOf(asset).hashes.length
-  for (let u = 0; u < n; u++) if (idx.has(unitKey(asset, u))) return true
+  for (let u = 0; u < n; u++) if (holdsUnit(idx, asset, u)) return true
   return false
 }
 

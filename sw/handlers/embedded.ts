@@ -4,10 +4,8 @@
 // kill switch and a removed script never unregister the site's worker, and a
 // Workbox site routes assets through `self.swarmcdn.workbox()`.
 import { isAsset, respond, routeAssetsElsewhere } from './asset.js'
-export { embedded } from '../config.js'
 
 declare const self: ServiceWorkerGlobalScope & { swarmcdn?: SwarmcdnSwApi }
-
 
 interface RouteArgs { event: FetchEvent, request?: Request }
 
